@@ -1,0 +1,81 @@
+"""Whether operations record the graph: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+
+One module-level flag (not thread-local: tinynn runs a training loop in one thread). The op
+machinery reads ``grad_mode.enabled`` on every call, so it is a plain attribute.
+"""
+from __future__ import annotations
+
+import functools
+
+enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return enabled
+
+
+class set_grad_enabled:
+    """Turn graph recording on or off: as a function call, a context manager or a decorator."""
+
+    def __init__(self, mode: bool):
+        global enabled
+        self.prev = enabled
+        self.mode = bool(mode)
+        enabled = self.mode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        global enabled
+        enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+        global enabled
+        enabled = self.prev  # used as a decorator: the constructor must not change the mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class _GradModeContext:
+    mode = True
+
+    def __enter__(self):
+        global enabled
+        self.prev = enabled
+        enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        global enabled
+        enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Operations inside record no graph: ``with tinynn.no_grad(): ...`` or ``@tinynn.no_grad()``."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Turn recording back on inside a ``no_grad`` block."""
+
+    mode = True

@@ -1,0 +1,122 @@
+"""The array-module seam: which library (NumPy or CuPy) holds a tensor's numbers.
+
+Every op computes with ``xp = array_module_of(array)``, never with ``numpy`` directly on
+tensor data, so the same op code runs on a GPU when the array is a CuPy array.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+try:  # CuPy is optional: tinynn imports and runs on the CPU without it.
+    import cupy as _cupy
+except Exception:  # ImportError, or a CuPy without a usable CUDA runtime
+    _cupy = None
+
+
+class device:
+    """Where a tensor's numbers live: ``device("cpu")``, ``device("cuda")``, ``device("cuda:1")``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: "str | device", index: int | None = None):
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        elif not isinstance(type, str):
+            raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {type!r}")
+        elif ":" in type:
+            type, _, number = type.partition(":")
+            if not number.isdigit():
+                raise ValueError(f"device: invalid device index in {type}:{number!r}")
+            index = int(number)
+        if type not in ("cpu", "cuda"):
+            raise ValueError(f"device: expected 'cpu' or 'cuda', got {type!r}")
+        if type == "cpu" and index not in (None, 0):
+            raise ValueError(f"device: the cpu has no index {index}")
+        self.type = type
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        if not isinstance(other, device):
+            return NotImplemented
+        same_index = self.index == other.index or None in (self.index, other.index)
+        return self.type == other.type and same_index
+
+    def __hash__(self):
+        return hash(self.type)
+
+    def __repr__(self):
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+
+CPU = device("cpu")
+
+
+def as_device(spec) -> device:
+    """Turn ``None``, a string or a device into a device (``None`` means the CPU)."""
+    if spec is None:
+        return CPU
+    if isinstance(spec, device):
+        return spec
+    return device(spec)
+
+
+def cuda_available() -> bool:
+    """True when CuPy is installed and sees at least one GPU."""
+    if _cupy is None:
+        return False
+    try:
+        return _cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def array_module(dev: device):
+    """The array library for a device: numpy for the CPU, cupy for CUDA."""
+    if dev.type == "cpu":
+        return np
+    if not cuda_available():
+        raise RuntimeError(
+            "device 'cuda' was requested but CUDA is not available: install CuPy "
+            "(pip install 'tinynn-edu[gpu]') on a machine with an NVIDIA GPU, or use device='cpu'"
+        )
+    return _cupy
+
+
+def array_module_of(array):
+    """The array library that holds ``array`` (numpy unless it is a CuPy array)."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy
+    return np
+
+
+def device_of(array) -> device:
+    """The device of a raw array."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return device("cuda", array.device.id)
+    return CPU
+
+
+def to_device(array, dev: device):
+    """Copy ``array`` to ``dev`` (no copy when it is already there)."""
+    if dev.type == "cpu":
+        if _cupy is not None and isinstance(array, _cupy.ndarray):
+            return _cupy.asnumpy(array)
+        return array
+    xp = array_module(dev)
+    with xp.cuda.Device(dev.index or 0):
+        return xp.asarray(array)
+
+
+def add_at(target, index, values) -> None:
+    """``target[index] += values`` that accumulates repeated indices (np.add.at)."""
+    xp = array_module_of(target)
+    if xp is np:
+        np.add.at(target, index, values)
+    else:
+        xp.add.at(target, index, values)

@@ -1,0 +1,297 @@
+"""Making tensors: from data, filled with a value, ranges, and random draws.
+
+Each function takes PyTorch's keyword arguments ``dtype``, ``device`` and ``requires_grad``.
+Random draws come from ``tinynn.random.default_generator`` (or ``generator=``) on the host and
+are then moved to the device, so a seed gives the same numbers on every device.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import backend, dtypes
+from .ops.dims import normalize_shape
+from .random import numpy_generator
+from .tensor import Tensor
+
+
+def _finish(array, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is not None:
+        dtype = dtypes.to_dtype(dtype)
+        if array.dtype != dtype:
+            array = array.astype(dtype)
+    if device is not None:
+        array = backend.to_device(array, backend.as_device(device))
+    t = Tensor._make(array)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _from_python(data):
+    """A NumPy array for nested Python data, with PyTorch's dtype inference."""
+    array = np.asarray(data)
+    if array.dtype == object:
+        raise TypeError(
+            "tensor(): could not infer a dtype from the data: expected numbers or nested lists of equal "
+            f"length, got {type(data).__name__}"
+        )
+    if array.dtype.kind == "f" and array.dtype != dtypes.get_default_dtype() and not _holds_arrays(data):
+        array = array.astype(dtypes.get_default_dtype())
+    elif array.dtype.kind in "iu" and array.dtype != dtypes.int64 and not _holds_arrays(data):
+        array = array.astype(dtypes.int64)
+    elif array.dtype.kind in "US":
+        raise TypeError(f"tensor(): strings are not numbers: got {data!r}")
+    return array
+
+
+def _holds_arrays(data) -> bool:
+    if isinstance(data, (Tensor, np.ndarray, np.generic)):
+        return True
+    if isinstance(data, (list, tuple)) and data:
+        return _holds_arrays(data[0])
+    return False
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor).
+
+    Python floats give the default float dtype (float32), ints int64, bools bool; NumPy arrays
+    keep their dtype.
+    """
+    if isinstance(data, Tensor):
+        array = data._data.copy()
+    elif isinstance(data, np.ndarray):
+        if data.dtype == object:
+            raise TypeError("tensor(): can't convert a NumPy array of dtype object")
+        array = data.copy()
+    elif backend.array_module_of(data) is not np:
+        array = data.copy()
+    else:
+        array = _from_python(data)
+    return _finish(array, dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array (or returns a tensor as it is)."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (dtype or device) else data
+    if isinstance(data, np.ndarray):
+        return _finish(data, dtype, device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    if array.dtype == object:
+        raise TypeError("from_numpy: can't convert a NumPy array of dtype object")
+    return Tensor._make(array)
+
+
+def _filled(size, fill, dtype, device, requires_grad, name) -> Tensor:
+    shape = normalize_shape(size, name)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"{name}: trying to create a tensor with negative dimension: {shape}")
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else (
+        _infer_fill_dtype(fill) if name == "full" else dtypes.get_default_dtype()
+    )
+    xp = backend.array_module(backend.as_device(device))
+    if fill is None:
+        array = xp.empty(shape, dtype=dtype)
+    elif fill == 0:
+        array = xp.zeros(shape, dtype=dtype)
+    else:
+        array = xp.full(shape, fill, dtype=dtype)
+    return _finish(array, None, None, requires_grad)
+
+
+def _infer_fill_dtype(fill):
+    if isinstance(fill, (bool, np.bool_)):
+        return dtypes.bool
+    if isinstance(fill, numbers.Integral):
+        return dtypes.int64
+    return dtypes.get_default_dtype()
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    return _filled(size, 0, dtype, device, requires_grad, "zeros")
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 1, dtype, device, requires_grad, "ones")
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, None, dtype, device, requires_grad, "empty")
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled((size,) if isinstance(size, int) else size, fill_value, dtype, device, requires_grad, "full")
+
+
+def _like(t: Tensor, dtype, device):
+    return (dtype if dtype is not None else t.dtype), (device if device is not None else t.device)
+
+
+def zeros_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return zeros(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return ones(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return empty(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return full(t.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Numbers from ``start`` up to (not including) ``end`` in steps of ``step``."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})")
+    if dtype is None:
+        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = dtypes.int64 if is_int else dtypes.get_default_dtype()
+    # computed in float64 then cast, as PyTorch does, so float32 ranges match its values
+    count = int(np.ceil((end - start) / step))
+    array = start + step * np.arange(count, dtype=np.float64) if dtypes.to_dtype(dtype).kind == "f" else np.arange(start, end, step)
+    return _finish(np.asarray(array), dtype, device, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced numbers from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("linspace: number of steps must be non-negative")
+    array = np.linspace(float(start), float(end), int(steps))
+    return _finish(array, dtype or dtypes.get_default_dtype(), device, requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    array = base ** np.linspace(float(start), float(end), int(steps))
+    return _finish(array, dtype or dtypes.get_default_dtype(), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (``n`` x ``m``, square by default)."""
+    return _finish(np.eye(n, m), dtype or dtypes.get_default_dtype(), device, requires_grad)
+
+
+def meshgrid(*tensors, indexing: str = "ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    shape = [t.numel() for t in tensors]
+    if indexing == "xy" and len(shape) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(tensors):
+        view_shape = [1] * len(tensors)
+        axis = i
+        if indexing == "xy" and len(tensors) >= 2 and i < 2:
+            axis = 1 - i
+        view_shape[axis] = t.numel()
+        out.append(t.reshape(view_shape).expand(shape))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------- random
+def _float_dtype(dtype):
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if dtype.kind != "f":
+        raise RuntimeError(f"expected a floating point dtype for random floats, got {dtype}")
+    return dtype
+
+
+def _draw(dtype):
+    # NumPy draws float32 directly; float16 is drawn as float32 and rounded.
+    return np.float64 if dtype == np.float64 else np.float32
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform random numbers in [0, 1)."""
+    dtype = _float_dtype(dtype)
+    array = numpy_generator(generator).random(normalize_shape(size, "rand"), dtype=_draw(dtype))
+    return _finish(array, dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal random numbers (mean 0, variance 1)."""
+    dtype = _float_dtype(dtype)
+    array = numpy_generator(generator).standard_normal(normalize_shape(size, "randn"), dtype=_draw(dtype))
+    return _finish(array, dtype, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Random integers in [low, high) (``randint(high, size)`` starts at 0)."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint() missing the required argument 'size' (a tuple)")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
+    array = numpy_generator(generator).integers(low, high, size=normalize_shape((size,), "randint"), dtype=np.int64)
+    return _finish(array, dtype or dtypes.int64, device, requires_grad)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0..n-1."""
+    array = numpy_generator(generator).permutation(int(n)).astype(np.int64)
+    return _finish(array, dtype or dtypes.int64, device, requires_grad)
+
+
+def rand_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return rand(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return randn(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randint_like(t: Tensor, low, high=None, *, dtype=None, device=None) -> Tensor:
+    dtype, device = _like(t, dtype, device)
+    return randint(low, high, tuple(t.shape), dtype=dtype, device=device)
+
+
+def normal(mean, std, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Normal random numbers with the given mean and standard deviation (numbers or tensors)."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        shape = np.broadcast_shapes(*(v.shape for v in (mean, std) if isinstance(v, Tensor)))
+        ref = mean if isinstance(mean, Tensor) else std
+        noise = randn(shape, generator=generator, dtype=ref.dtype, device=ref.device)
+        return noise * std + mean
+    if size is None:
+        raise TypeError("normal(): with float mean and std, the size argument is required")
+    dtype = _float_dtype(dtype)
+    array = numpy_generator(generator).normal(mean, std, size=normalize_shape((size,), "normal"))
+    return _finish(array, dtype, device, requires_grad)
+
+
+def bernoulli(p: Tensor, *, generator=None) -> Tensor:
+    """1 with probability ``p`` (elementwise), else 0, in p's dtype."""
+    draws = numpy_generator(generator).random(p.shape)
+    hits = backend.to_device(draws, p.device) < p._data
+    return Tensor._make(hits.astype(p.dtype))

@@ -1,0 +1,31 @@
+"""``tinynn.cuda``: whether a GPU can be used, and its random seed. CuPy provides the GPU arrays."""
+from __future__ import annotations
+
+from . import backend
+
+
+def is_available() -> bool:
+    """True when CuPy is installed and a CUDA GPU is visible."""
+    return backend.cuda_available()
+
+
+def device_count() -> int:
+    if not is_available():
+        return 0
+    return backend._cupy.cuda.runtime.getDeviceCount()
+
+
+def synchronize(device=None) -> None:
+    """Wait until the GPU has finished the queued work (a no-op without a GPU)."""
+    if is_available():
+        backend._cupy.cuda.Device(0 if device is None else backend.device(device).index or 0).synchronize()
+
+
+def manual_seed(seed: int) -> None:
+    manual_seed_all(seed)
+
+
+def manual_seed_all(seed: int) -> None:
+    """Seed the GPUs' random generators (a no-op without a GPU)."""
+    if is_available():
+        backend._cupy.random.seed(int(seed) % 2**32)

@@ -1,0 +1,402 @@
+"""Elementwise arithmetic: + - * / ** and friends, with NumPy broadcasting.
+
+Backward formulas return gradients of the broadcast shape; the engine sums them back to each
+input's shape, so the ops here only state their calculus.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..backend import array_module_of
+from ..dtypes import category, get_default_dtype, result_type
+from ..tensor import Tensor
+
+__all__ = [
+    "add",
+    "addcdiv",
+    "addcmul",
+    "clamp",
+    "clip",
+    "div",
+    "divide",
+    "floor_divide",
+    "fmax",
+    "fmin",
+    "fmod",
+    "lerp",
+    "maximum",
+    "minimum",
+    "mul",
+    "multiply",
+    "neg",
+    "negative",
+    "pow",
+    "reciprocal",
+    "remainder",
+    "square",
+    "sub",
+    "subtract",
+    "true_divide",
+]
+
+
+def promote(a, b):
+    """The two operands of a binary op, cast to the dtype PyTorch would compute in.
+
+    ``a`` and ``b`` are raw arrays or Python numbers. The common cases (same dtype, or a float
+    array with a Python float) return at once; Python numbers otherwise become arrays.
+    """
+    a_arr, b_arr = hasattr(a, "dtype"), hasattr(b, "dtype")
+    if a_arr and b_arr and a.dtype == b.dtype:
+        return a, b
+    if a_arr and not b_arr and type(b) is float and a.dtype.kind == "f":
+        return a, b
+    if b_arr and not a_arr and type(a) is float and b.dtype.kind == "f":
+        return a, b
+    dtype = result_type(a, b)
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def _cast(value, dtype):
+    if hasattr(value, "dtype"):
+        return value if value.dtype == dtype else value.astype(dtype)
+    return dtype.type(value)
+
+
+def to_float(a, b):
+    """Operands promoted, then raised to the default float dtype if they are integers or bools."""
+    a, b = promote(a, b)
+    dtype = a.dtype if hasattr(a, "dtype") else b.dtype
+    if dtype.kind != "f":
+        dtype = get_default_dtype()
+        return _cast(a, dtype), _cast(b, dtype)
+    return a, b
+
+
+class Add(Op):
+    """z = x + alpha * y;  dz/dx = 1, dz/dy = alpha."""
+
+    @staticmethod
+    def forward(ctx, x, y, alpha=1):
+        x, y = promote(x, y)
+        ctx.alpha = alpha
+        return x + y if alpha == 1 else x + alpha * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad if ctx.alpha == 1 else grad * ctx.alpha
+
+
+class Sub(Op):
+    """z = x - alpha * y;  dz/dx = 1, dz/dy = -alpha."""
+
+    @staticmethod
+    def forward(ctx, x, y, alpha=1):
+        x, y = promote(x, y)
+        if x.dtype == bool if hasattr(x, "dtype") else False:
+            raise RuntimeError("subtraction of bool tensors is not supported; use logical_xor")
+        ctx.alpha = alpha
+        return x - y if alpha == 1 else x - alpha * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad if ctx.alpha == 1 else grad * -ctx.alpha
+
+
+class Mul(Op):
+    """z = x * y;  dz/dx = y, dz/dy = x."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = promote(x, y)
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        return (grad * y if need_x else None), (grad * x if need_y else None)
+
+
+class Div(Op):
+    """z = x / y;  dz/dx = 1 / y, dz/dy = -x / y^2.  Integer inputs divide as floats."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = to_float(x, y)
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        grad_x = grad / y if need_x else None
+        grad_y = -grad * x / (y * y) if need_y else None
+        return grad_x, grad_y
+
+
+class Neg(Op):
+    """y = -x;  dy/dx = -1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype == bool:
+            raise RuntimeError("negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not")
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Op):
+    """z = x ** y;  dz/dx = y * x^(y-1),  dz/dy = x^y * log(x) (taken as 0 where x = 0)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = promote(x, y)
+        xp = array_module_of(x if hasattr(x, "dtype") and hasattr(x, "ndim") else y)
+        if _is_int(x) and _is_int(y) and np.any(xp.asarray(y) < 0):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        out = x**y
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, out = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        grad_x = grad_y = None
+        if need_x:
+            if isinstance(y, Tensor):
+                grad_x = grad * y * x ** (y - 1)
+            elif y == 0:
+                grad_x = grad * 0.0
+            else:
+                grad_x = grad * y * x ** (y - 1) if y != 1 else grad
+        if need_y:
+            from .unary import log
+            from .indexing import where
+
+            if isinstance(x, Tensor):
+                positive = (x > 0).detach()
+                safe_x = where(positive, x, 1.0)
+                grad_y = where(positive, grad * out * log(safe_x), 0.0)
+            else:
+                grad_y = grad * out * float(np.log(x)) if x > 0 else grad * 0.0
+        return grad_x, grad_y
+
+
+def _is_int(value) -> bool:
+    if hasattr(value, "dtype"):
+        return value.dtype.kind in "iub"
+    return isinstance(value, (int, np.integer))
+
+
+class Maximum(Op):
+    """z = max(x, y);  the gradient goes to the larger input (split in half on ties)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = promote(x, y)
+        ctx.save_for_backward(x, y)
+        return array_module_of(x if hasattr(x, "ndim") else y).maximum(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return _split_on_ties(grad, x, y, larger=True)
+
+
+class Minimum(Op):
+    """z = min(x, y);  the gradient goes to the smaller input (split in half on ties)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        x, y = promote(x, y)
+        ctx.save_for_backward(x, y)
+        return array_module_of(x if hasattr(x, "ndim") else y).minimum(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return _split_on_ties(grad, x, y, larger=False)
+
+
+def _split_on_ties(grad, x, y, larger):
+    wins_x = (x > y) if larger else (x < y)
+    tie = x == y
+    share_x = (wins_x.to(grad.dtype) + 0.5 * tie.to(grad.dtype)).detach()
+    return grad * share_x, grad * (1 - share_x)
+
+
+class Clamp(Op):
+    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi, else 0; the bounds get the rest."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xp = array_module_of(x)
+        out = x
+        if lo is not None:
+            out = xp.maximum(out, _cast(lo, x.dtype) if not hasattr(lo, "dtype") else lo.astype(x.dtype, copy=False))
+        if hi is not None:
+            out = xp.minimum(out, _cast(hi, x.dtype) if not hasattr(hi, "dtype") else hi.astype(x.dtype, copy=False))
+        if out is x:
+            out = x.copy()
+        ctx.save_for_backward(x, lo, hi)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, lo, hi = ctx.saved_tensors
+        inside = None
+        grad_lo = grad_hi = None
+        if lo is not None:
+            below = x < lo
+            inside = ~below
+            if isinstance(lo, Tensor) and lo.requires_grad:
+                grad_lo = grad * below.to(grad.dtype)
+        if hi is not None:
+            above = x > hi
+            inside = ~above if inside is None else inside & ~above
+            if isinstance(hi, Tensor) and hi.requires_grad:
+                grad_hi = grad * (above & ~(x < lo) if lo is not None else above).to(grad.dtype)
+        grad_x = grad if inside is None else grad * inside.to(grad.dtype)
+        return grad_x, grad_lo, grad_hi
+
+
+def add(x, y, *, alpha=1) -> Tensor:
+    """``x + alpha * y`` elementwise, broadcasting."""
+    return Add.apply(x, y, alpha)
+
+
+def sub(x, y, *, alpha=1) -> Tensor:
+    """``x - alpha * y`` elementwise, broadcasting."""
+    return Sub.apply(x, y, alpha)
+
+
+subtract = sub
+
+
+def mul(x, y) -> Tensor:
+    return Mul.apply(x, y)
+
+
+multiply = mul
+
+
+def div(x, y, *, rounding_mode=None) -> Tensor:
+    """``x / y`` (true division); ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient."""
+    if rounding_mode is None:
+        return Div.apply(x, y)
+    if rounding_mode == "floor":
+        return floor_divide(x, y)
+    if rounding_mode == "trunc":
+        from .unary import trunc
+
+        q = Div.apply(x, y)
+        return trunc(q).to(result_type(_raw(x), _raw(y))) if not _is_float_op(x, y) else trunc(q)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
+
+
+divide = true_divide = div
+
+
+def _raw(v):
+    return v._data if isinstance(v, Tensor) else v
+
+
+def _is_float_op(x, y) -> bool:
+    return category(result_type(_raw(x), _raw(y))) == 2
+
+
+def floor_divide(x, y) -> Tensor:
+    """``x // y`` rounded toward minus infinity (no gradient, as in PyTorch)."""
+    from .unary import floor
+
+    if _is_float_op(x, y):
+        return floor(Div.apply(x, y))
+    a, b = promote(_raw(x), _raw(y))
+    return Tensor._make(array_module_of(a if hasattr(a, "ndim") else b).floor_divide(a, b))
+
+
+def remainder(x, y) -> Tensor:
+    """``x % y`` with the sign of ``y`` (Python's and PyTorch's convention)."""
+    from .unary import floor
+
+    if _is_float_op(x, y):
+        return x - floor(Div.apply(x, y)) * y
+    a, b = promote(_raw(x), _raw(y))
+    return Tensor._make(array_module_of(a if hasattr(a, "ndim") else b).remainder(a, b))
+
+
+def fmod(x, y) -> Tensor:
+    """Remainder with the sign of ``x`` (C's fmod)."""
+    from .unary import trunc
+
+    return x - trunc(Div.apply(x, y)) * y
+
+
+def neg(x: Tensor) -> Tensor:
+    return Neg.apply(x)
+
+
+negative = neg
+
+
+def pow(x, exponent) -> Tensor:
+    """``x ** exponent`` elementwise (either may be a number)."""
+    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and isinstance(x, Tensor):
+        if exponent == 1:
+            return x * 1 if x._requires_grad else x.clone()
+    return Pow.apply(x, exponent)
+
+
+def maximum(x, y) -> Tensor:
+    return Maximum.apply(x, y)
+
+
+def minimum(x, y) -> Tensor:
+    return Minimum.apply(x, y)
+
+
+def fmax(x, y) -> Tensor:
+    return Maximum.apply(x, y)
+
+
+def fmin(x, y) -> Tensor:
+    return Minimum.apply(x, y)
+
+
+def clamp(x: Tensor, min=None, max=None) -> Tensor:
+    """Limit every element to ``[min, max]`` (either bound may be omitted, or a tensor)."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(x, min, max)
+
+
+clip = clamp
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    return Div.apply(1.0, x)
+
+
+def square(x: Tensor) -> Tensor:
+    return Mul.apply(x, x)
+
+
+def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
+    """``start + weight * (end - start)``."""
+    return start + weight * (end - start)
+
+
+def addcmul(x: Tensor, t1: Tensor, t2: Tensor, *, value=1) -> Tensor:
+    return x + value * t1 * t2
+
+
+def addcdiv(x: Tensor, t1: Tensor, t2: Tensor, *, value=1) -> Tensor:
+    return x + value * t1 / t2

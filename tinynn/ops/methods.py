@@ -1,0 +1,136 @@
+"""The Tensor's mathematical methods and operators, each one line pointing at its op.
+
+``x.exp()`` is ``tinynn.exp(x)``; ``x + y`` is ``tinynn.add(x, y)``. Kept in one table so that
+tensor.py stays about what a tensor is, and a reader can find every method here.
+"""
+from __future__ import annotations
+
+from ..tensor import Tensor
+from . import arithmetic as A, compare as C, convert, indexing as I, linalg as L, reduce as R, shape as S, unary as U
+
+
+def _reflected(fn):
+    def method(self, other):
+        return fn(other, self)
+
+    method.__name__ = f"r{fn.__name__}"
+    return method
+
+
+def _inplace(name, fn):
+    def method(self, *args, **kwargs):
+        return self._inplace(name, fn, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place version of ``{fn.__name__}``."
+    return method
+
+
+def _matmul_operand(other):
+    return other if isinstance(other, Tensor) else Tensor._make(__import__("numpy").asarray(other))
+
+
+METHODS = {
+    # arithmetic
+    "__add__": A.add, "__radd__": _reflected(A.add), "add": A.add,
+    "__sub__": A.sub, "__rsub__": _reflected(A.sub), "sub": A.sub, "subtract": A.sub,
+    "__mul__": A.mul, "__rmul__": _reflected(A.mul), "mul": A.mul, "multiply": A.mul,
+    "__truediv__": A.div, "__rtruediv__": _reflected(A.div), "div": A.div, "divide": A.div,
+    "true_divide": A.div,
+    "__floordiv__": A.floor_divide, "__rfloordiv__": _reflected(A.floor_divide), "floor_divide": A.floor_divide,
+    "__mod__": A.remainder, "__rmod__": _reflected(A.remainder), "remainder": A.remainder, "fmod": A.fmod,
+    "__pow__": A.pow, "__rpow__": _reflected(A.pow), "pow": A.pow,
+    "__neg__": A.neg, "neg": A.neg, "negative": A.neg, "__pos__": lambda self: self,
+    "__abs__": U.abs, "abs": U.abs, "absolute": U.abs,
+    "maximum": A.maximum, "minimum": A.minimum, "fmax": A.fmax, "fmin": A.fmin,
+    "clamp": A.clamp, "clip": A.clamp, "reciprocal": A.reciprocal, "square": A.square,
+    "lerp": A.lerp, "addcmul": A.addcmul, "addcdiv": A.addcdiv,
+    # matrix products
+    "__matmul__": lambda self, other: L.matmul(self, _matmul_operand(other)),
+    "__rmatmul__": lambda self, other: L.matmul(_matmul_operand(other), self),
+    "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "outer": L.outer,
+    # unary math
+    "exp": U.exp, "expm1": U.expm1, "exp2": U.exp2, "log": U.log, "log1p": U.log1p, "log2": U.log2,
+    "log10": U.log10, "sqrt": U.sqrt, "rsqrt": U.rsqrt, "sin": U.sin, "cos": U.cos, "tan": U.tan,
+    "atan": U.atan, "arctan": U.atan, "tanh": U.tanh, "sigmoid": U.sigmoid, "relu": U.relu, "erf": U.erf,
+    "sign": U.sign, "floor": U.floor, "ceil": U.ceil, "trunc": U.trunc, "round": U.round, "frac": U.frac,
+    # comparisons and logic (no gradient)
+    "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt, "__le__": C.le, "__gt__": C.gt, "__ge__": C.ge,
+    "eq": C.eq, "ne": C.ne, "lt": C.lt, "le": C.le, "gt": C.gt, "ge": C.ge,
+    "less": C.lt, "less_equal": C.le, "greater": C.gt, "greater_equal": C.ge, "not_equal": C.ne,
+    "__and__": C.bitwise_and, "__or__": C.bitwise_or, "__xor__": C.bitwise_xor, "__invert__": C.bitwise_not,
+    "__rand__": _reflected(C.bitwise_and), "__ror__": _reflected(C.bitwise_or), "__rxor__": _reflected(C.bitwise_xor),
+    "logical_and": C.logical_and, "logical_or": C.logical_or, "logical_xor": C.logical_xor,
+    "logical_not": C.logical_not, "isnan": C.isnan, "isinf": C.isinf, "isfinite": C.isfinite,
+    "isclose": C.isclose, "allclose": C.allclose, "equal": C.equal, "any": C.any, "all": C.all,
+    # reductions
+    "sum": R.sum, "nansum": R.nansum, "mean": R.mean, "max": R.max, "min": R.min, "amax": R.amax,
+    "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin, "var": R.var, "std": R.std,
+    "logsumexp": R.logsumexp, "softmax": R.softmax, "log_softmax": R.log_softmax, "cumsum": R.cumsum,
+    "norm": R.norm,
+    # shape
+    "reshape": S.reshape, "view": S.view, "view_as": S.view_as, "reshape_as": S.reshape_as,
+    "flatten": S.flatten, "unflatten": S.unflatten, "squeeze": S.squeeze, "unsqueeze": S.unsqueeze,
+    "permute": S.permute, "transpose": S.transpose, "swapaxes": S.transpose, "t": S.t,
+    "movedim": S.movedim, "expand": S.expand, "expand_as": S.expand_as, "broadcast_to": S.broadcast_to,
+    "repeat": S.repeat, "repeat_interleave": S.repeat_interleave, "split": S.split, "chunk": S.chunk,
+    "tensor_split": S.tensor_split, "unbind": S.unbind, "narrow": S.narrow, "flip": S.flip, "roll": S.roll,
+    "triu": S.triu, "tril": S.tril, "contiguous": S.contiguous,
+    # indexing
+    "__getitem__": I.getitem, "gather": I.gather, "scatter": I.scatter, "scatter_add": I.scatter_add,
+    "index_select": I.index_select, "masked_fill": I.masked_fill, "masked_select": I.masked_select,
+    "where": lambda self, condition, other: I.where(condition, self, other),
+    "sort": I.sort, "argsort": I.argsort, "topk": I.topk, "kthvalue": I.kthvalue, "nonzero": I.nonzero,
+    "take_along_dim": I.take_along_dim, "multinomial": I.multinomial,
+    # copies
+    "clone": convert.clone,
+}
+
+INPLACE = {
+    "add_": A.add, "sub_": A.sub, "mul_": A.mul, "div_": A.div, "pow_": A.pow, "neg_": A.neg,
+    "clamp_": A.clamp, "clip_": A.clamp, "abs_": U.abs, "exp_": U.exp, "log_": U.log,
+    "sqrt_": U.sqrt, "tanh_": U.tanh, "sigmoid_": U.sigmoid, "relu_": U.relu, "floor_": U.floor,
+    "round_": U.round, "reciprocal_": A.reciprocal, "masked_fill_": I.masked_fill,
+    "scatter_": I.scatter, "scatter_add_": I.scatter_add, "lerp_": A.lerp,
+    "addcmul_": A.addcmul, "addcdiv_": A.addcdiv,
+    "__iadd__": A.add, "__isub__": A.sub, "__imul__": A.mul, "__itruediv__": A.div,
+}
+
+PROPERTIES = {
+    "T": S.reverse_dims,
+    "mT": S.matrix_transpose,
+}
+
+for _name, _fn in METHODS.items():
+    setattr(Tensor, _name, _fn)
+for _name, _fn in INPLACE.items():
+    setattr(Tensor, _name, _inplace(_name, _fn))
+for _name, _fn in PROPERTIES.items():
+    setattr(Tensor, _name, property(_fn))
+
+
+# ---------------------------------------------------------------------------- random fills
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with uniform random numbers in [a, b)."""
+    from ..creation import rand
+
+    return self.copy_(rand(self.shape, generator=generator, dtype=self.dtype, device=self.device) * (b - a) + a)
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with normal random numbers of the given mean and standard deviation."""
+    from ..creation import randn
+
+    return self.copy_(randn(self.shape, generator=generator, dtype=self.dtype, device=self.device) * std + mean)
+
+
+def bernoulli_(self: Tensor, p: float = 0.5, *, generator=None) -> Tensor:
+    """Fill with 1 (probability ``p``) or 0."""
+    from ..creation import rand
+
+    return self.copy_((rand(self.shape, generator=generator, device=self.device) < p).to(self.dtype))
+
+
+Tensor.uniform_ = uniform_
+Tensor.normal_ = normal_
+Tensor.bernoulli_ = bernoulli_

@@ -1,0 +1,358 @@
+"""Reductions: sum, mean, max/min, var/std, logsumexp, softmax, cumsum.
+
+A reduction's backward spreads the gradient back over the reduced dims: ``unsqueeze`` puts the
+removed dims back (when ``keepdim=False``) and broadcasting does the rest.
+"""
+from __future__ import annotations
+
+import collections
+import math
+
+from ..autograd.function import Op
+from ..backend import array_module_of
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor
+from .dims import reduce_dims, wrap_dim
+from .shape import Expand, Reshape, reshape
+
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+__all__ = [
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "cumsum",
+    "log_softmax",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "nansum",
+    "norm",
+    "softmax",
+    "std",
+    "std_mean",
+    "sum",
+    "var",
+    "var_mean",
+]
+
+
+def _restore_dims(grad: Tensor, input_shape: tuple, axes, keepdim: bool) -> Tensor:
+    """Reshape a reduced gradient so it broadcasts against the input (reduced dims as size 1)."""
+    if keepdim or axes is None and grad.ndim == len(input_shape):
+        return grad
+    if axes is None:
+        return Reshape.apply(grad, (1,) * len(input_shape))
+    shape = list(input_shape)
+    for a in axes:
+        shape[a] = 1
+    return Reshape.apply(grad, tuple(shape))
+
+
+class Sum(Op):
+    """y = sum of x over ``axes``;  dy/dx = 1 everywhere (the gradient is broadcast back)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.input_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        return x.sum(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Expand.apply(_restore_dims(grad, ctx.input_shape, ctx.axes, ctx.keepdim), ctx.input_shape)
+
+
+def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple, or None for all); bool and int tensors sum to int64."""
+    if dtype is not None:
+        x = x.to(dtype)
+    axes = reduce_dims(dim, x.ndim, "sum")
+    return Sum.apply(x, axes, keepdim)
+
+
+def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Average over ``dim`` (an int, a tuple, or None for all)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be floating point, got {x.dtype}; "
+            "use x.float().mean()"
+        )
+    axes = reduce_dims(dim, x.ndim, "mean")
+    count = x._data.size if axes is None else math.prod(x.shape[a] for a in axes)
+    return Sum.apply(x, axes, keepdim) / count if count else Sum.apply(x, axes, keepdim) * math.nan
+
+
+def nansum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    from .indexing import where
+    from .compare import isnan
+
+    return sum(where(isnan(x), 0.0, x), dim, keepdim)
+
+
+class Extreme(Op):
+    """y = max (or min) of x over ``axes``;  the gradient is shared equally by the tied extremes."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, largest):
+        ctx.input_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        out = x.max(axis=axes, keepdims=True) if largest else x.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(x, out)
+        return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        hits = (x == out).to(grad.dtype).detach()
+        share = hits / Sum.apply(hits, ctx.axes, True)
+        return _restore_dims(grad, ctx.input_shape, ctx.axes, ctx.keepdim) * share
+
+
+def _reduced_shape(shape, axes):
+    if axes is None:
+        return ()
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """The largest value over ``dim``; ties share the gradient equally."""
+    _check_nonempty(x, "amax")
+    return Extreme.apply(x, reduce_dims(dim, x.ndim, "amax"), keepdim, True)
+
+
+def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """The smallest value over ``dim``; ties share the gradient equally."""
+    _check_nonempty(x, "amin")
+    return Extreme.apply(x, reduce_dims(dim, x.ndim, "amin"), keepdim, False)
+
+
+def _check_nonempty(x, name):
+    if x._data.size == 0:
+        raise RuntimeError(f"{name}(): expected a non-empty tensor (the reduction has no identity)")
+
+
+def _extreme_with_indices(x, dim, keepdim, largest, name):
+    """(values, indices) of the extremes along ``dim``; the gradient goes to the chosen index."""
+    from .indexing import gather
+
+    _check_nonempty(x, name)
+    d = wrap_dim(dim, x.ndim, name)
+    indices = argmax(x, d, keepdim=True) if largest else argmin(x, d, keepdim=True)
+    if x.ndim == 0:
+        return values_indices(reshape(x, ()), indices)
+    values = gather(x, d, indices)
+    if not keepdim:
+        values, indices = values.squeeze(d), Tensor._make(indices._data.squeeze(d))
+    return values_indices(values, indices)
+
+
+def max(x: Tensor, dim=None, keepdim: bool = False):
+    """``max(x)``: the largest element; ``max(x, dim)``: (values, indices); ``max(x, y)``: maximum."""
+    if isinstance(dim, Tensor):
+        from .arithmetic import maximum
+
+        return maximum(x, dim)
+    if dim is None:
+        return amax(x)
+    return _extreme_with_indices(x, dim, keepdim, True, "max")
+
+
+def min(x: Tensor, dim=None, keepdim: bool = False):
+    """``min(x)``: the smallest element; ``min(x, dim)``: (values, indices); ``min(x, y)``: minimum."""
+    if isinstance(dim, Tensor):
+        from .arithmetic import minimum
+
+        return minimum(x, dim)
+    if dim is None:
+        return amin(x)
+    return _extreme_with_indices(x, dim, keepdim, False, "min")
+
+
+def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened tensor when ``dim`` is None), as int64."""
+    return _arg_extreme(x, dim, keepdim, "argmax")
+
+
+def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (of the flattened tensor when ``dim`` is None), as int64."""
+    return _arg_extreme(x, dim, keepdim, "argmin")
+
+
+def _arg_extreme(x, dim, keepdim, name):
+    _check_nonempty(x, name)
+    xp = array_module_of(x._data)
+    fn = xp.argmax if name == "argmax" else xp.argmin
+    if dim is None:
+        out = fn(x._data)
+        if keepdim:
+            out = out.reshape((1,) * x.ndim)
+    else:
+        d = wrap_dim(dim, x.ndim, name)
+        out = fn(x._data, axis=d, keepdims=keepdim) if x.ndim else fn(x._data)
+    return Tensor._make(xp.asarray(out, dtype="int64"))
+
+
+def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance: sum((x - mean)^2) / (n - correction); correction=1 (Bessel) unless unbiased=False."""
+    return _moments(x, dim, unbiased, keepdim, correction, "var")
+
+
+def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation: the square root of ``var`` with the same arguments."""
+    from .unary import sqrt
+
+    return sqrt(_moments(x, dim, unbiased, keepdim, correction, "std"))
+
+
+def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def _moments(x, dim, unbiased, keepdim, correction, name):
+    if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise RuntimeError(f"{name}: pass either unbiased or correction, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{name}(): expected a floating point tensor, got {x.dtype}")
+    axes = reduce_dims(dim, x.ndim, name)
+    count = x._data.size if axes is None else math.prod(x.shape[a] for a in axes)
+    centered = x - mean(x, axes, keepdim=True)
+    total = sum(centered * centered, axes, keepdim)
+    divisor = count - correction
+    return total / divisor if divisor > 0 else total * math.nan
+
+
+class LogSumExp(Op):
+    """y = log sum_i e^(x_i), computed as m + log sum e^(x - m) with m = max x;  dy/dx = softmax(x)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        xp = array_module_of(x)
+        x = x if x.dtype.kind == "f" else x.astype(get_default_dtype())
+        m = x.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape(_reduced_shape(x.shape, axes))
+        ctx.input_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.save_for_backward(x, out)  # the returned array, so that backward stays differentiable
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .unary import exp
+
+        x, out = ctx.saved_tensors
+        restore = lambda t: _restore_dims(t, ctx.input_shape, ctx.axes, ctx.keepdim)  # noqa: E731
+        return restore(grad) * exp(x - restore(out))
+
+
+def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
+    return LogSumExp.apply(x, reduce_dims(dim, x.ndim, "logsumexp"), keepdim)
+
+
+class Softmax(Op):
+    """y_i = e^(x_i - max) / sum_j e^(x_j - max);  dL/dx = y * (g - sum(g * y))."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = array_module_of(x)
+        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        e /= e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(e)
+        return e
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        gy = grad * y
+        return gy - y * sum(gy, ctx.dim, keepdim=True)
+
+
+class LogSoftmax(Op):
+    """y = x - logsumexp(x);  dL/dx = g - softmax(x) * sum(g)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = array_module_of(x)
+        shifted = x - x.max(axis=dim, keepdims=True)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .unary import exp
+
+        (y,) = ctx.saved_tensors
+        return grad - exp(y) * sum(grad, ctx.dim, keepdim=True)
+
+
+def _softmax_input(x: Tensor, dim, dtype, name):
+    if dim is None:
+        raise TypeError(f"{name}() missing the dim argument (PyTorch's implicit dim is deprecated)")
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.dtype.kind != "f":
+        x = x.to(get_default_dtype())
+    return x, wrap_dim(dim, x.ndim, name)
+
+
+def softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
+    """Normalised exponentials along ``dim``: non-negative, summing to 1."""
+    x, d = _softmax_input(x, dim, dtype, "softmax")
+    return Softmax.apply(x, d)
+
+
+def log_softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
+    """``log(softmax(x))`` computed without the overflow and underflow of doing it in two steps."""
+    x, d = _softmax_input(x, dim, dtype, "log_softmax")
+    return LogSoftmax.apply(x, d)
+
+
+class Cumsum(Op):
+    """y_i = sum_{j <= i} x_j along ``dim``;  dL/dx_j = sum_{i >= j} g_i (a reversed cumsum)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return array_module_of(x).cumsum(x, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .shape import flip
+
+        return flip(Cumsum.apply(flip(grad, ctx.dim), ctx.dim), ctx.dim)
+
+
+def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
+    if dtype is not None:
+        x = x.to(dtype)
+    return Cumsum.apply(x, wrap_dim(dim, x.ndim, "cumsum"))
+
+
+def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
+    """The p-norm over ``dim`` (all elements when None): (sum |x|^p)^(1/p); p may be inf."""
+    from .unary import abs as absolute, sqrt
+
+    if p == "fro" or p == 2:
+        return sqrt(sum(x * x, dim, keepdim))
+    if p == math.inf or p == "inf":
+        return amax(absolute(x), dim, keepdim)
+    if p == -math.inf:
+        return amin(absolute(x), dim, keepdim)
+    if p == 1:
+        return sum(absolute(x), dim, keepdim)
+    return sum(absolute(x) ** p, dim, keepdim) ** (1.0 / p)

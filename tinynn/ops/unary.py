@@ -1,0 +1,405 @@
+"""Elementwise functions of one tensor: exp, log, sqrt, the trigonometric and activation functions.
+
+Integer inputs are computed in the default float dtype, as in PyTorch (``exp`` of an int tensor
+is a float32 tensor).
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Op
+from ..backend import array_module_of
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor
+
+__all__ = [
+    "abs",
+    "absolute",
+    "arctan",
+    "atan",
+    "ceil",
+    "cos",
+    "erf",
+    "exp",
+    "exp2",
+    "expm1",
+    "fix",
+    "floor",
+    "frac",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "relu",
+    "round",
+    "rsqrt",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sqrt",
+    "tan",
+    "tanh",
+    "trunc",
+]
+
+
+def _floating(x):
+    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
+
+
+class Exp(Op):
+    """y = e^x;  dy/dx = y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).exp(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class Expm1(Op):
+    """y = e^x - 1 (accurate near 0);  dy/dx = y + 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).expm1(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y + 1)
+
+
+class Log(Op):
+    """y = ln x;  dy/dx = 1 / x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Log1p(Op):
+    """y = ln(1 + x) (accurate near 0);  dy/dx = 1 / (1 + x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1)
+
+
+class Sqrt(Op):
+    """y = sqrt(x);  dy/dx = 1 / (2 y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).sqrt(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad / (2 * y)
+
+
+class Rsqrt(Op):
+    """y = 1 / sqrt(x);  dy/dx = -y^3 / 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = array_module_of(x)
+        y = xp.reciprocal(xp.sqrt(_floating(x)))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (-0.5 * y * y * y)
+
+
+class Sin(Op):
+    """y = sin x;  dy/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * cos(x)
+
+
+class Cos(Op):
+    """y = cos x;  dy/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * -sin(x)
+
+
+class Tan(Op):
+    """y = tan x;  dy/dx = 1 + y^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).tan(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 + y * y)
+
+
+class Atan(Op):
+    """y = arctan x;  dy/dx = 1 / (1 + x^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).arctan(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (1 + x * x)
+
+
+class Tanh(Op):
+    """y = tanh x;  dy/dx = 1 - y^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).tanh(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Op):
+    """y = 1 / (1 + e^-x);  dy/dx = y (1 - y).
+
+    Computed from e = e^-|x| (never overflows): y = 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0,
+    so the tail for very negative x keeps its tiny values instead of rounding to 0.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        xp = array_module_of(x)
+        e = xp.exp(-xp.abs(x))
+        y = xp.where(x >= 0, 1, e)
+        y /= 1 + e
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y * (1 - y))
+
+
+class Relu(Op):
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y > 0).to(grad.dtype)
+
+
+class Erf(Op):
+    """y = erf x = 2/sqrt(pi) * integral_0^x e^(-t^2) dt;  dy/dx = 2/sqrt(pi) e^(-x^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        from .special import erf_array
+
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return erf_array(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (2.0 / math.sqrt(math.pi)) * exp(-(x * x))
+
+
+class Abs(Op):
+    """y = |x|;  dy/dx = sign(x) (0 at 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module_of(x).abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * sign(x)
+
+
+class Rounding(Op):
+    """Piecewise-constant functions (floor, ceil, round, trunc, sign): the derivative is 0."""
+
+    @staticmethod
+    def forward(ctx, x, how, decimals=0):
+        xp = array_module_of(x)
+        if x.dtype.kind in "iub" and how != "sign":
+            return x.copy()
+        if how == "round":
+            return xp.round(x, decimals)
+        return getattr(xp, how)(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+def exp(x: Tensor) -> Tensor:
+    return Exp.apply(x)
+
+
+def expm1(x: Tensor) -> Tensor:
+    return Expm1.apply(x)
+
+
+def exp2(x: Tensor) -> Tensor:
+    return Exp.apply(x * math.log(2.0))
+
+
+def log(x: Tensor) -> Tensor:
+    return Log.apply(x)
+
+
+def log1p(x: Tensor) -> Tensor:
+    return Log1p.apply(x)
+
+
+def log2(x: Tensor) -> Tensor:
+    return Log.apply(x) / math.log(2.0)
+
+
+def log10(x: Tensor) -> Tensor:
+    return Log.apply(x) / math.log(10.0)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return Sqrt.apply(x)
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    return Rsqrt.apply(x)
+
+
+def sin(x: Tensor) -> Tensor:
+    return Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    return Cos.apply(x)
+
+
+def tan(x: Tensor) -> Tensor:
+    return Tan.apply(x)
+
+
+def atan(x: Tensor) -> Tensor:
+    return Atan.apply(x)
+
+
+arctan = atan
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return Relu.apply(x)
+
+
+def erf(x: Tensor) -> Tensor:
+    return Erf.apply(x)
+
+
+def abs(x: Tensor) -> Tensor:
+    return Abs.apply(x)
+
+
+absolute = abs
+
+
+def sign(x: Tensor) -> Tensor:
+    return Rounding.apply(x, "sign")
+
+
+def floor(x: Tensor) -> Tensor:
+    return Rounding.apply(x, "floor")
+
+
+def ceil(x: Tensor) -> Tensor:
+    return Rounding.apply(x, "ceil")
+
+
+def trunc(x: Tensor) -> Tensor:
+    return Rounding.apply(x, "trunc")
+
+
+fix = trunc
+
+
+def round(x: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round half to even (as NumPy and PyTorch do), optionally to ``decimals`` places."""
+    return Rounding.apply(x, "round", decimals)
+
+
+def frac(x: Tensor) -> Tensor:
+    return x - trunc(x)

@@ -1,0 +1,493 @@
+"""The Tensor: an array, and the place it holds in the graph of operations that made it.
+
+A tensor wraps a raw array (``numpy.ndarray``, or ``cupy.ndarray`` on a GPU) in ``_data``.
+When it ``requires_grad``, the operations applied to it record a graph: each result keeps
+``grad_fn``, the node that made it, and ``backward()`` walks that graph to fill ``.grad``.
+
+The mathematical methods (``exp``, ``sum``, ``reshape``, ...) live in ``tinynn.ops`` and are
+attached to the class in ``tinynn/ops/methods.py``; this file holds what a tensor *is*.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend, dtypes
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    ``Tensor(data)`` makes a float32 tensor (PyTorch's legacy constructor); ``Tensor(2, 3)``
+    an uninitialised 2x3 one. Prefer ``tinynn.tensor(data, dtype=..., requires_grad=...)``.
+    """
+
+    __slots__ = (
+        "_data",             # the raw array
+        "_requires_grad",
+        "grad",              # accumulated gradient (a Tensor) for leaves, or retained non-leaves
+        "grad_fn",           # the graph node that made this tensor (None for leaves)
+        "_output_nr",        # which output of grad_fn this tensor is
+        "_version_counter",  # [n]: bumped by every in-place change, shared with views
+        "_base",             # the tensor this one is a view of, if any
+        "_has_views",        # True once a view of this tensor was taken
+        "_retains_grad",
+        "_hooks",            # gradient hooks of a leaf
+        "__weakref__",
+    )
+
+    # Make NumPy defer to our reflected operators: ``ndarray * tensor`` gives a Tensor.
+    __array_ufunc__ = None
+
+    def __init__(self, *args, requires_grad: bool = False, device=None, dtype=None):
+        if len(args) == 1 and not isinstance(args[0], int):
+            from .creation import tensor as make_tensor
+
+            source = make_tensor(args[0], dtype=dtype or dtypes.get_default_dtype(), device=device)
+            array = source._data
+        elif all(isinstance(a, (int, np.integer)) for a in args):
+            xp = backend.array_module(backend.as_device(device))
+            array = xp.empty(tuple(int(a) for a in args), dtype=dtype or dtypes.get_default_dtype())
+        else:
+            raise TypeError(f"Tensor(): expected data or integer sizes, got {args!r}")
+        _init(self, array)
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _make(array, requires_grad: bool = False, grad_fn=None, output_nr: int = 0) -> "Tensor":
+        """Wrap a raw array without copying or checking (the ops' fast path)."""
+        t = _new(Tensor)
+        _init(t, array, requires_grad, grad_fn, output_nr)
+        return t
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def data(self) -> "Tensor":
+        """The same numbers as a tensor outside the graph (changes to it are not tracked)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        value = value._data if isinstance(value, Tensor) else value
+        self._data = value
+
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def device(self) -> backend.device:
+        return backend.device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool):
+        flag = bool(flag)
+        if self.grad_fn is not None:
+            if not flag:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf tensors; "
+                    "use .detach() to get a tensor outside the graph"
+                )
+            return
+        if flag and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only tensors of floating point dtype can require gradients, got {self._data.dtype} "
+                "(convert with .float() first)"
+            )
+        self._requires_grad = flag
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    @property
+    def _version(self) -> int:
+        counter = self._version_counter
+        return 0 if counter is None else counter[0]
+
+    # ------------------------------------------------------------------ size
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim: int | None = None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this one's numbers (and version counter) but outside the graph."""
+        t = Tensor._make(self._data)
+        t._version_counter = self._ensure_version_counter()
+        return t
+
+    def detach_(self) -> "Tensor":
+        if self._base is not None:
+            raise RuntimeError("detach_(): cannot detach a view in place; use detach()")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        self.grad_fn._retain_grad_of(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._register_pre_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf of the graph.
+
+        ``gradient`` is d(loss)/d(self) and may be omitted only when self has one element.
+        """
+        from .autograd.engine import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+
+    def _ensure_version_counter(self) -> list:
+        counter = self._version_counter
+        if counter is None:
+            counter = self._version_counter = [0]
+        return counter
+
+    def _bump_version(self) -> None:
+        counter = self._version_counter
+        if counter is None:
+            self._version_counter = [1]
+        else:
+            counter[0] += 1
+
+    # ------------------------------------------------------------------ conversion
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to a Python number"
+            )
+        return self._data.item()
+
+    def tolist(self):
+        return backend.to_device(self._data, backend.CPU).tolist()
+
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """The numbers as a NumPy array (shared memory on the CPU)."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
+            )
+        if backend.device_of(self._data).type != "cpu":
+            if not force:
+                raise TypeError(
+                    f"can't convert a {self.device} tensor to numpy; use tensor.cpu() to copy it to the host first"
+                )
+            return backend.to_device(self._data, backend.CPU)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        array = backend.to_device(self._data, backend.CPU)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()"
+            )
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __repr__(self) -> str:
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return repr(self).__format__(spec)
+
+    # ------------------------------------------------------------------ device and dtype
+    def to(self, *args, dtype=None, device=None, copy: bool = False, non_blocking: bool = False) -> "Tensor":
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, (str, backend.device)):
+                device = arg
+            else:
+                dtype = arg
+        result = self
+        if device is not None:
+            from .ops.convert import to_device
+
+            result = to_device(result, backend.as_device(device))
+        if dtype is not None:
+            from .ops.convert import to_dtype
+
+            result = to_dtype(result, dtypes.to_dtype(dtype))
+        if copy and result is self:
+            result = self.clone()
+        return result
+
+    def cpu(self) -> "Tensor":
+        return self.to(device="cpu")
+
+    def cuda(self, device=None) -> "Tensor":
+        return self.to(device="cuda" if device is None else backend.device("cuda", _cuda_index(device)))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"tinynn.{self._data.dtype}"
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(dtypes.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(dtypes.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(dtypes.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtypes.bool)
+
+    def byte(self) -> "Tensor":
+        return self.to(dtypes.uint8)
+
+    # ------------------------------------------------------------------ in place
+    def _assign_result(self, result: "Tensor", name: str) -> "Tensor":
+        """Make ``self`` hold ``result``, the out-of-place value of an in-place op on ``self``.
+
+        Outside the graph, the numbers are written into self's memory (views see them).
+        In the graph, self takes over result's array and node, as PyTorch's in-place ops rebase
+        the history; that is exact as long as no view shares self's memory, so views raise.
+        """
+        if result.shape != self._data.shape:
+            raise RuntimeError(
+                f"{name}: the result of shape {tuple(result.shape)} doesn't match the in-place "
+                f"tensor's shape {tuple(self._data.shape)}"
+            )
+        if dtypes.category(result.dtype) > dtypes.category(self._data.dtype):
+            raise RuntimeError(f"{name}: result type {result.dtype} can't be cast to the desired output type {self._data.dtype}")
+        if result.grad_fn is None:
+            try:
+                self._data[...] = result._data
+            except ValueError as err:
+                raise RuntimeError(f"{name}: cannot write into this tensor ({err}); clone() it first") from None
+        else:
+            if self._base is not None or self._has_views:
+                raise RuntimeError(
+                    f"{name}: in-place operation on a tensor in the graph that shares memory with a view; "
+                    "tinynn does not rebase views: use the out-of-place operation instead"
+                )
+            if result.dtype != self._data.dtype:
+                from .ops.convert import to_dtype
+
+                result = to_dtype(result, self._data.dtype)
+            self._data = result._data
+            self.grad_fn = result.grad_fn
+            self._output_nr = result._output_nr
+            self._requires_grad = True
+        self._bump_version()
+        return self
+
+    def _check_inplace(self, name: str) -> "Tensor":
+        """The tensor an in-place op should compute from: self, or a snapshot of its graph position."""
+        if not _grad_enabled():
+            return self
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
+                "wrap it in `with tinynn.no_grad():` (as optimizers do) or use the out-of-place op"
+            )
+        if self.grad_fn is None:
+            return self
+        # A snapshot: the old position in the graph with the old array. The in-place result
+        # replaces self's array rather than writing into it, so the snapshot's numbers survive.
+        return Tensor._make(self._data, True, self.grad_fn, self._output_nr)
+
+    def _inplace(self, name: str, fn, *args, **kwargs) -> "Tensor":
+        source = self._check_inplace(name)
+        return self._assign_result(fn(source, *args, **kwargs), name)
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def fill_(self, value) -> "Tensor":
+        return self._write_all("fill_", value)
+
+    def copy_(self, src, non_blocking: bool = False) -> "Tensor":
+        if not isinstance(src, Tensor):
+            src = Tensor._make(np.asarray(src))
+        return self._write_all("copy_", src.to(device=self.device))
+
+    def _write_all(self, name: str, value) -> "Tensor":
+        """Overwrite every element with ``value`` (broadcast): the body of fill_ and copy_."""
+        in_graph = _grad_enabled() and (
+            self.grad_fn is not None or (isinstance(value, Tensor) and value._requires_grad)
+        )
+        if in_graph:
+            from .ops.indexing import index_put
+
+            return self._inplace(name, index_put, Ellipsis, value)
+        self._check_inplace(name)
+        try:
+            self._data[...] = value._data if isinstance(value, Tensor) else value
+        except ValueError as err:
+            raise RuntimeError(f"{name}: {err}") from None
+        self._bump_version()
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        from .ops.indexing import index_put, to_index_key
+
+        needs_graph = _grad_enabled() and (
+            self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+        )
+        if needs_graph:
+            self._inplace("__setitem__", index_put, index, value)
+            return
+        if isinstance(value, Tensor):
+            value = value._data
+        try:
+            self._data[to_index_key(index)] = value
+        except ValueError as err:
+            raise RuntimeError(f"__setitem__: {err}") from None
+        self._bump_version()
+
+
+class _RemovableHandle:
+    def __init__(self, hooks: list, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+_new = object.__new__
+
+
+def _grad_enabled() -> bool:
+    # imported here: tinynn.autograd's modules import this file, so it cannot import them first
+    from .autograd import grad_mode
+
+    return grad_mode.enabled
+
+
+def _init(t: Tensor, array, requires_grad: bool = False, grad_fn=None, output_nr: int = 0) -> None:
+    t._data = array
+    t._requires_grad = requires_grad
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._output_nr = output_nr
+    t._version_counter = None
+    t._base = None
+    t._has_views = False
+    t._retains_grad = False
+    t._hooks = None
+
+
+def _wrap_dim(dim: int, ndim: int, name: str) -> int:
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(
+            f"{name}: dimension out of range (expected to be in range of [{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})"
+        )
+    return dim % max(ndim, 1)
+
+
+def _cuda_index(device) -> int:
+    if isinstance(device, int):
+        return device
+    return backend.device(device).index or 0
