@@ -43,6 +43,16 @@ class set_detect_anomaly(detect_anomaly):
         enabled = bool(mode)
 
 
+def user_stack(limit: int = 8) -> str:
+    """The innermost frames of the current stack outside tinynn itself, formatted for a report."""
+    import os
+    import traceback
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [f for f in traceback.extract_stack() if not os.path.abspath(f.filename).startswith(package)]
+    return "".join(traceback.format_list(frames[-limit:]))
+
+
 def is_anomaly_enabled() -> bool:
     return enabled
 

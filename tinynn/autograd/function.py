@@ -14,7 +14,6 @@ another op, ``(leaf_tensor, None)`` for a leaf, ``None`` for inputs that need no
 """
 from __future__ import annotations
 
-import traceback
 import weakref
 
 from ..tensor import Tensor
@@ -144,7 +143,7 @@ class Node:
         self.next_edges = tuple(edges)
         self.input_meta = tuple(meta)
         if anomaly.enabled:
-            self.creation_trace = "".join(traceback.format_stack()[:-3])
+            self.creation_trace = anomaly.user_stack()
 
     def _wrap_outputs(self, outputs, single: bool):
         """Wrap forward's arrays as tensors whose ``grad_fn`` is this node."""

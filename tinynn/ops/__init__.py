@@ -1,7 +1,8 @@
 """tinynn's differentiable operations, grouped by kind; each op's forward and backward sit together.
 
 ``arithmetic``  + - * / ** maximum clamp ...      ``unary``     exp log sqrt tanh sigmoid erf ...
-``reduce``      sum mean max var softmax ...      ``shape``     reshape permute expand cat split ...
+``reduce``      sum mean max var softmax ...      ``shape``     reshape view permute expand ...
+``join``        cat stack split chunk unbind      ``rearrange`` repeat flip roll triu pad
 ``indexing``    x[i] gather scatter where topk    ``linalg``    matmul einsum outer
 ``compare``     == < isnan any all (no gradient)  ``convert``   clone, dtype and device casts
 """
@@ -9,7 +10,9 @@ from .arithmetic import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
 from .convert import clone, to_device, to_dtype  # noqa: F401
 from .indexing import *  # noqa: F401,F403
+from .join import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .rearrange import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .unary import *  # noqa: F401,F403

@@ -11,6 +11,7 @@ from ..autograd.function import Op
 from ..backend import array_module_of
 from ..dtypes import category, get_default_dtype, result_type
 from ..tensor import Tensor
+from .dims import check_broadcast
 
 __all__ = [
     "add",
@@ -93,9 +94,11 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, x, y, alpha=1):
+        if _is_bool(x) or _is_bool(y):
+            raise RuntimeError(
+                "subtraction, the `-` operator, with a bool tensor is not supported; use logical_xor or ~"
+            )
         x, y = promote(x, y)
-        if x.dtype == bool if hasattr(x, "dtype") else False:
-            raise RuntimeError("subtraction of bool tensors is not supported; use logical_xor")
         ctx.alpha = alpha
         return x - y if alpha == 1 else x - alpha * y
 
@@ -157,29 +160,32 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, x, y):
-        x, y = promote(x, y)
-        xp = array_module_of(x if hasattr(x, "dtype") and hasattr(x, "ndim") else y)
-        if _is_int(x) and _is_int(y) and np.any(xp.asarray(y) < 0):
+        a, b = promote(x, y)
+        xp = array_module_of(a if hasattr(a, "dtype") and hasattr(a, "ndim") else b)
+        if _is_int(a) and _is_int(b) and np.any(xp.asarray(b) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        out = x**y
-        ctx.save_for_backward(x, y, out)
+        out = a**b
+        # A Python number is saved as it is, so that backward can single out exponents 0 and 1.
+        ctx.save_for_backward(a if hasattr(x, "dtype") else x, b if hasattr(y, "dtype") else y, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        from .indexing import where
+
         x, y, out = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad[:2]
         grad_x = grad_y = None
         if need_x:
-            if isinstance(y, Tensor):
-                grad_x = grad * y * x ** (y - 1)
+            if isinstance(y, Tensor):  # where y = 0 the derivative is 0, even at x = 0
+                zero_power = (y == 0).detach()
+                grad_x = grad * y * where(zero_power, 1.0, x) ** (y - 1)
             elif y == 0:
                 grad_x = grad * 0.0
             else:
                 grad_x = grad * y * x ** (y - 1) if y != 1 else grad
         if need_y:
             from .unary import log
-            from .indexing import where
 
             if isinstance(x, Tensor):
                 positive = (x > 0).detach()
@@ -194,6 +200,10 @@ def _is_int(value) -> bool:
     if hasattr(value, "dtype"):
         return value.dtype.kind in "iub"
     return isinstance(value, (int, np.integer))
+
+
+def _is_bool(value) -> bool:
+    return value.dtype == bool if hasattr(value, "dtype") else isinstance(value, bool)
 
 
 class Maximum(Op):
@@ -226,6 +236,29 @@ class Minimum(Op):
         return _split_on_ties(grad, x, y, larger=False)
 
 
+class NanIgnoringExtreme(Op):
+    """z = fmax(x, y) (or fmin): like maximum (minimum), but a NaN loses to a number.
+
+    The gradient goes to x where x wins, ties, or y is NaN, and to y elsewhere (PyTorch's rule).
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, largest):
+        x, y = promote(x, y)
+        ctx.largest = largest
+        ctx.save_for_backward(x, y)
+        xp = array_module_of(x if hasattr(x, "ndim") else y)
+        return xp.fmax(x, y) if largest else xp.fmin(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        y_is_nan = y != y  # only NaN differs from itself; y may be a Python number
+        x_wins = ((x >= y) if ctx.largest else (x <= y)) | y_is_nan
+        share_x = x_wins.to(grad.dtype).detach()
+        return grad * share_x, grad * (1 - share_x)
+
+
 def _split_on_ties(grad, x, y, larger):
     wins_x = (x > y) if larger else (x < y)
     tie = x == y
@@ -252,37 +285,45 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, grad):
         x, lo, hi = ctx.saved_tensors
-        inside = None
-        grad_lo = grad_hi = None
-        if lo is not None:
-            below = x < lo
-            inside = ~below
-            if isinstance(lo, Tensor) and lo.requires_grad:
-                grad_lo = grad * below.to(grad.dtype)
-        if hi is not None:
-            above = x > hi
-            inside = ~above if inside is None else inside & ~above
-            if isinstance(hi, Tensor) and hi.requires_grad:
-                grad_hi = grad * (above & ~(x < lo) if lo is not None else above).to(grad.dtype)
-        grad_x = grad if inside is None else grad * inside.to(grad.dtype)
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        below = x < lo if lo is not None else None
+        above = x > hi if hi is not None else None
+        grad_x = grad_lo = grad_hi = None
+        if need_x:
+            inside = ~below if above is None else ~above if below is None else ~below & ~above
+            grad_x = grad * inside.to(grad.dtype)
+        # When lo > hi every element is hi, so then hi gets the gradient and lo none (as in PyTorch).
+        if need_lo:
+            grad_lo = grad * (below if hi is None else below & (lo < hi)).to(grad.dtype)
+        if need_hi:
+            grad_hi = grad * (above if lo is None else above | (hi < lo)).to(grad.dtype)
         return grad_x, grad_lo, grad_hi
+
+
+def broadcasting(op, name: str, x, y, *args) -> Tensor:
+    """``op.apply(x, y, *args)``, raising PyTorch's error (not NumPy's) when the shapes don't broadcast."""
+    try:
+        return op.apply(x, y, *args)
+    except ValueError:
+        check_broadcast(name, x, y)
+        raise
 
 
 def add(x, y, *, alpha=1) -> Tensor:
     """``x + alpha * y`` elementwise, broadcasting."""
-    return Add.apply(x, y, alpha)
+    return broadcasting(Add, "add", x, y, alpha)
 
 
 def sub(x, y, *, alpha=1) -> Tensor:
     """``x - alpha * y`` elementwise, broadcasting."""
-    return Sub.apply(x, y, alpha)
+    return broadcasting(Sub, "sub", x, y, alpha)
 
 
 subtract = sub
 
 
 def mul(x, y) -> Tensor:
-    return Mul.apply(x, y)
+    return broadcasting(Mul, "mul", x, y)
 
 
 multiply = mul
@@ -291,7 +332,7 @@ multiply = mul
 def div(x, y, *, rounding_mode=None) -> Tensor:
     """``x / y`` (true division); ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient."""
     if rounding_mode is None:
-        return Div.apply(x, y)
+        return broadcasting(Div, "div", x, y)
     if rounding_mode == "floor":
         return floor_divide(x, y)
     if rounding_mode == "trunc":
@@ -318,7 +359,8 @@ def floor_divide(x, y) -> Tensor:
     from .unary import floor
 
     if _is_float_op(x, y):
-        return floor(Div.apply(x, y))
+        return floor(broadcasting(Div, "floor_divide", x, y))
+    check_broadcast("floor_divide", x, y)
     a, b = promote(_raw(x), _raw(y))
     return Tensor._make(array_module_of(a if hasattr(a, "ndim") else b).floor_divide(a, b))
 
@@ -328,7 +370,8 @@ def remainder(x, y) -> Tensor:
     from .unary import floor
 
     if _is_float_op(x, y):
-        return x - floor(Div.apply(x, y)) * y
+        return x - floor(broadcasting(Div, "remainder", x, y)) * y
+    check_broadcast("remainder", x, y)
     a, b = promote(_raw(x), _raw(y))
     return Tensor._make(array_module_of(a if hasattr(a, "ndim") else b).remainder(a, b))
 
@@ -337,7 +380,7 @@ def fmod(x, y) -> Tensor:
     """Remainder with the sign of ``x`` (C's fmod)."""
     from .unary import trunc
 
-    return x - trunc(Div.apply(x, y)) * y
+    return x - trunc(broadcasting(Div, "fmod", x, y)) * y
 
 
 def neg(x: Tensor) -> Tensor:
@@ -352,23 +395,25 @@ def pow(x, exponent) -> Tensor:
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and isinstance(x, Tensor):
         if exponent == 1:
             return x * 1 if x._requires_grad else x.clone()
-    return Pow.apply(x, exponent)
+    return broadcasting(Pow, "pow", x, exponent)
 
 
 def maximum(x, y) -> Tensor:
-    return Maximum.apply(x, y)
+    return broadcasting(Maximum, "maximum", x, y)
 
 
 def minimum(x, y) -> Tensor:
-    return Minimum.apply(x, y)
+    return broadcasting(Minimum, "minimum", x, y)
 
 
 def fmax(x, y) -> Tensor:
-    return Maximum.apply(x, y)
+    """The larger of each pair, ignoring NaN: a NaN appears only where both are NaN."""
+    return broadcasting(NanIgnoringExtreme, "fmax", x, y, True)
 
 
 def fmin(x, y) -> Tensor:
-    return Minimum.apply(x, y)
+    """The smaller of each pair, ignoring NaN: a NaN appears only where both are NaN."""
+    return broadcasting(NanIgnoringExtreme, "fmin", x, y, False)
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:

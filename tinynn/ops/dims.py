@@ -45,3 +45,21 @@ def normalize_shape(args, name: str = "op") -> tuple:
         return tuple(int(a) for a in args)
     except (TypeError, ValueError):
         raise TypeError(f"{name}: expected a sequence of integers as the size, got {args!r}") from None
+
+
+def check_broadcast(name: str, *operands) -> None:
+    """Raise PyTorch's error when the operands' shapes (Python numbers have none) do not broadcast.
+
+    Shapes are aligned at the right; each dim must have one size, apart from sizes of 1.
+    """
+    shapes = [tuple(getattr(op, "shape", ())) for op in operands]
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + s for s in shapes]
+    for d in range(ndim):
+        sizes = [p[d] for p in padded if p[d] != 1]
+        if any(s != sizes[0] for s in sizes):
+            listed = " and ".join(str(s) for s in shapes)
+            raise RuntimeError(
+                f"{name}: shapes {listed} do not broadcast: the size of tensor a ({sizes[0]}) must match "
+                f"the size of tensor b ({next(s for s in sizes if s != sizes[0])}) at non-singleton dimension {d}"
+            )

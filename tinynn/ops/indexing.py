@@ -258,7 +258,7 @@ class Scatter(Op):
             grad_src = GetItem.apply(grad, key)
             src_shape = getattr(ctx, "src_shape", None)
             if src_shape is not None:
-                from .shape import pad_constant
+                from .rearrange import pad_constant
 
                 pads = []
                 for have, want in reversed(list(zip(grad_src.shape, src_shape))):

@@ -6,7 +6,8 @@ tensor.py stays about what a tensor is, and a reader can find every method here.
 from __future__ import annotations
 
 from ..tensor import Tensor
-from . import arithmetic as A, compare as C, convert, indexing as I, linalg as L, reduce as R, shape as S, unary as U
+from . import arithmetic as A, compare as C, convert, indexing as I, join as J, linalg as L, reduce as R
+from . import rearrange as RA, shape as S, unary as U
 
 
 def _reflected(fn):
@@ -73,9 +74,12 @@ METHODS = {
     "flatten": S.flatten, "unflatten": S.unflatten, "squeeze": S.squeeze, "unsqueeze": S.unsqueeze,
     "permute": S.permute, "transpose": S.transpose, "swapaxes": S.transpose, "t": S.t,
     "movedim": S.movedim, "expand": S.expand, "expand_as": S.expand_as, "broadcast_to": S.broadcast_to,
-    "repeat": S.repeat, "repeat_interleave": S.repeat_interleave, "split": S.split, "chunk": S.chunk,
-    "tensor_split": S.tensor_split, "unbind": S.unbind, "narrow": S.narrow, "flip": S.flip, "roll": S.roll,
-    "triu": S.triu, "tril": S.tril, "contiguous": S.contiguous,
+    "contiguous": S.contiguous,
+    # joining and splitting
+    "split": J.split, "chunk": J.chunk, "tensor_split": J.tensor_split, "unbind": J.unbind, "narrow": J.narrow,
+    # rearranging
+    "repeat": RA.repeat, "repeat_interleave": RA.repeat_interleave, "flip": RA.flip, "roll": RA.roll,
+    "triu": RA.triu, "tril": RA.tril,
     # indexing
     "__getitem__": I.getitem, "gather": I.gather, "scatter": I.scatter, "scatter_add": I.scatter_add,
     "index_select": I.index_select, "masked_fill": I.masked_fill, "masked_select": I.masked_select,

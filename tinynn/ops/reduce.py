@@ -332,7 +332,7 @@ class Cumsum(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        from .shape import flip
+        from .rearrange import flip
 
         return flip(Cumsum.apply(flip(grad, ctx.dim), ctx.dim), ctx.dim)
 

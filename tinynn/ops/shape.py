@@ -1,7 +1,9 @@
-"""Operations that move numbers around without changing them: reshape, permute, expand, cat, ...
+"""Operations that change a tensor's shape without changing its numbers: reshape, permute, expand.
 
 Most backward passes are the inverse movement applied to the gradient: the gradient of a
 reshape is reshaped back, of a permute permuted back, of an expand summed back.
+Joining and splitting tensors lives in ``join.py``; repeating, flipping, rolling, masking a
+triangle and padding in ``rearrange.py``.
 """
 from __future__ import annotations
 
@@ -15,38 +17,21 @@ from .dims import normalize_shape, reduce_dims, wrap_dim
 __all__ = [
     "broadcast_tensors",
     "broadcast_to",
-    "cat",
-    "chunk",
-    "concat",
-    "concatenate",
     "contiguous",
     "expand",
     "expand_as",
     "flatten",
-    "flip",
-    "hstack",
     "movedim",
-    "narrow",
     "permute",
-    "repeat",
-    "repeat_interleave",
     "reshape",
     "reshape_as",
-    "roll",
-    "split",
     "squeeze",
-    "stack",
     "t",
-    "tensor_split",
     "transpose",
-    "tril",
-    "triu",
-    "unbind",
     "unflatten",
     "unsqueeze",
     "view",
     "view_as",
-    "vstack",
 ]
 
 
@@ -325,324 +310,7 @@ def broadcast_tensors(*tensors):
     return tuple(expand(t, shape) for t in tensors)
 
 
-class Repeat(Op):
-    """y = x tiled ``repeats`` times along each dim; dy/dx: the tiles' gradients summed."""
-
-    @staticmethod
-    def forward(ctx, x, repeats):
-        ctx.input_shape = x.shape
-        return array_module_of(x).tile(x, repeats)
-
-    @staticmethod
-    def backward(ctx, grad):
-        shape = (1,) * (grad.ndim - len(ctx.input_shape)) + ctx.input_shape
-        reps = [g // s for g, s in zip(grad.shape, shape)]
-        interleaved = []
-        for r, s in zip(reps, shape):
-            interleaved += [r, s]
-        summed = grad.reshape(interleaved).sum(dim=tuple(range(0, 2 * len(shape), 2)))
-        return summed.reshape(ctx.input_shape)
-
-
-def repeat(x: Tensor, *repeats) -> Tensor:
-    """Tile ``x``: ``repeats`` gives the number of copies along each dim (>= x.ndim entries)."""
-    repeats = normalize_shape(repeats, "repeat")
-    if len(repeats) < x.ndim:
-        raise RuntimeError(
-            "repeat: number of repeat dims can not be smaller than number of dimensions of tensor"
-        )
-    return Repeat.apply(x, repeats)
-
-
-def repeat_interleave(x: Tensor, repeats: int, dim=None) -> Tensor:
-    """Repeat each element ``repeats`` times along ``dim`` (the flattened tensor when None)."""
-    if dim is None:
-        x, dim = flatten(x), 0
-    dim = wrap_dim(dim, x.ndim, "repeat_interleave")
-    y = unsqueeze(x, dim + 1)
-    sizes = list(y.shape)
-    sizes[dim + 1] = int(repeats)
-    y = expand(y, sizes)
-    return flatten(y, dim, dim + 1)
-
-
-# ---------------------------------------------------------------------------- joining and splitting
-class Cat(Op):
-    """y = the inputs joined along ``dim``; dy/dx_i: the slice of the gradient x_i landed in."""
-
-    @staticmethod
-    def forward(ctx, *arrays, dim):
-        ctx.dim = dim
-        ctx.sizes = [a.shape[dim] for a in arrays]
-        return array_module_of(arrays[0]).concatenate(arrays, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return split(grad, ctx.sizes, ctx.dim)
-
-
-def cat(tensors, dim: int = 0) -> Tensor:
-    """Join tensors along an existing dim (all other dims must match)."""
-    tensors = [t for t in tensors]
-    if not tensors:
-        raise RuntimeError("cat: expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"cat: expected a sequence of Tensors, but item {i} is a {type(t).__name__}")
-    # PyTorch skips 1-d empty tensors in cat (a legacy rule kept for compatibility)
-    nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
-    ref = nonempty[0]
-    d = wrap_dim(dim, ref.ndim, "cat")
-    for i, t in enumerate(nonempty):
-        if t.ndim != ref.ndim:
-            raise RuntimeError(
-                f"cat: tensors must have the same number of dimensions: got {ref.ndim} and {t.ndim} (item {i})"
-            )
-        for axis in range(ref.ndim):
-            if axis != d and t.shape[axis] != ref.shape[axis]:
-                raise RuntimeError(
-                    f"cat: sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{ref.shape[axis]} but got size {t.shape[axis]} for tensor number {i} in the list."
-                )
-    nonempty = _promote_all(nonempty)
-    if len(nonempty) == 1:
-        return _alias(nonempty[0]) if nonempty[0]._requires_grad else nonempty[0]
-    return Cat.apply(*nonempty, dim=d)
-
-
-concat = concatenate = cat
-
-
-def _promote_all(tensors):
-    dtype = tensors[0].dtype
-    if all(t.dtype == dtype for t in tensors):
-        return tensors
-    from ..dtypes import result_type
-
-    dtype = result_type(*(t._data for t in tensors))
-    return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
-
-
-class Stack(Op):
-    """y = the inputs stacked along a new dim; dy/dx_i: the i-th slice of the gradient."""
-
-    @staticmethod
-    def forward(ctx, *arrays, dim):
-        ctx.dim = dim
-        return array_module_of(arrays[0]).stack(arrays, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return unbind(grad, ctx.dim)
-
-
-def stack(tensors, dim: int = 0) -> Tensor:
-    """Join tensors of one shape along a new dim."""
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack: expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"stack: expected a sequence of Tensors, but item {i} is a {type(t).__name__}")
-        if t.shape != tensors[0].shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry 0 "
-                f"and {list(t.shape)} at entry {i}"
-            )
-    d = wrap_dim(dim, tensors[0].ndim + 1, "stack")
-    return Stack.apply(*_promote_all(tensors), dim=d)
-
-
-def hstack(tensors):
-    tensors = list(tensors)
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
-
-
-def vstack(tensors):
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
-
-
-class Split(Op):
-    """ys = consecutive slices of x along ``dim`` (views); dy/dx: the slices' gradients joined."""
-
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, x, sizes, dim):
-        ctx.dim = dim
-        bounds = np.cumsum(sizes)[:-1]
-        return tuple(array_module_of(x).split(x, bounds, axis=dim))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return cat(grads, ctx.dim)
-
-
-def split(x: Tensor, split_size_or_sections, dim: int = 0):
-    """Split into pieces of ``split_size`` (the last may be smaller) or of the given sizes."""
-    dim = wrap_dim(dim, x.ndim, "split")
-    length = x.shape[dim]
-    if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != length:
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's size at "
-                f"dimension {dim}), but got split_sizes={sizes}"
-            )
-    else:
-        size = int(split_size_or_sections)
-        if size <= 0:
-            raise RuntimeError(f"split: split_size must be positive, got {size}")
-        sizes = [size] * (length // size) + ([length % size] if length % size else [])
-        sizes = sizes or [0]
-    return Split.apply(x, tuple(sizes), dim)
-
-
-def chunk(x: Tensor, chunks: int, dim: int = 0):
-    """Split into ``chunks`` pieces of ceil(n / chunks) (fewer when n is small)."""
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    dim = wrap_dim(dim, x.ndim, "chunk")
-    size = -(-x.shape[dim] // chunks)
-    return split(x, max(size, 1), dim)
-
-
-def tensor_split(x: Tensor, sections: int, dim: int = 0):
-    """Split into ``sections`` pieces whose sizes differ by at most one (numpy.array_split)."""
-    dim = wrap_dim(dim, x.ndim, "tensor_split")
-    n = x.shape[dim]
-    base, extra = divmod(n, sections)
-    return split(x, [base + 1] * extra + [base] * (sections - extra), dim)
-
-
-class Unbind(Op):
-    """ys = the slices of x along ``dim``, that dim removed; dy/dx: the gradients stacked."""
-
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        return tuple(array_module_of(x).moveaxis(x, dim, 0))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return stack(grads, ctx.dim)
-
-
-def unbind(x: Tensor, dim: int = 0):
-    """The slices along ``dim`` as a tuple of tensors."""
-    return Unbind.apply(x, wrap_dim(dim, x.ndim, "unbind"))
-
-
-def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
-    dim = wrap_dim(dim, x.ndim, "narrow")
-    start = start + x.shape[dim] if start < 0 else start
-    if start < 0 or start + length > x.shape[dim]:
-        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({x.shape[dim]})")
-    index = [slice(None)] * x.ndim
-    index[dim] = slice(start, start + length)
-    return x[tuple(index)]
-
-
-# ---------------------------------------------------------------------------- rearranging
-class Flip(Op):
-    """y = x reversed along ``dims``; dy/dx: the gradient reversed the same way."""
-
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return array_module_of(x).flip(x, dims).copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Flip.apply(grad, ctx.dims)
-
-
-def flip(x: Tensor, dims) -> Tensor:
-    axes = reduce_dims(dims, x.ndim, "flip") if not isinstance(dims, int) else (wrap_dim(dims, x.ndim, "flip"),)
-    return Flip.apply(x, axes if axes is not None else tuple(range(x.ndim)))
-
-
-class Roll(Op):
-    """y = x shifted cyclically by ``shifts`` along ``dims``; dy/dx: shifted back."""
-
-    @staticmethod
-    def forward(ctx, x, shifts, dims):
-        ctx.shifts, ctx.dims = shifts, dims
-        return array_module_of(x).roll(x, shifts, dims)
-
-    @staticmethod
-    def backward(ctx, grad):
-        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
-        return Roll.apply(grad, back, ctx.dims)
-
-
-def roll(x: Tensor, shifts, dims=None) -> Tensor:
-    if dims is None:
-        return reshape(Roll.apply(flatten(x), shifts, 0), x.shape)
-    if isinstance(shifts, (list, tuple)):
-        shifts, dims = tuple(int(s) for s in shifts), tuple(int(d) for d in dims)
-        if len(shifts) != len(dims):
-            raise RuntimeError(f"roll: shifts and dims must align, got {len(shifts)} and {len(dims)}")
-    return Roll.apply(x, shifts, dims)
-
-
-class Triangle(Op):
-    """y = the upper (triu) or lower (tril) triangle of x; dy/dx: the same triangle of the gradient."""
-
-    @staticmethod
-    def forward(ctx, x, diagonal, upper):
-        ctx.diagonal, ctx.upper = diagonal, upper
-        xp = array_module_of(x)
-        return xp.triu(x, diagonal) if upper else xp.tril(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Triangle.apply(grad, ctx.diagonal, ctx.upper)
-
-
-def triu(x: Tensor, diagonal: int = 0) -> Tensor:
-    if x.ndim < 2:
-        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return Triangle.apply(x, diagonal, True)
-
-
-def tril(x: Tensor, diagonal: int = 0) -> Tensor:
-    if x.ndim < 2:
-        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return Triangle.apply(x, diagonal, False)
-
-
-class Pad(Op):
-    """y = x with constant borders; dy/dx: the gradient with the borders cut off."""
-
-    @staticmethod
-    def forward(ctx, x, widths, value):
-        ctx.widths = widths
-        return array_module_of(x).pad(x, widths, mode="constant", constant_values=value)
-
-    @staticmethod
-    def backward(ctx, grad):
-        index = tuple(slice(lo, grad.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
-        return grad[index]
-
-
-def pad_constant(x: Tensor, pad, value=0.0) -> Tensor:
-    """PyTorch's ``F.pad(x, pad, value=...)``: ``pad`` lists (left, right) pairs from the last dim."""
-    pad = [int(p) for p in pad]
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise RuntimeError(f"pad: padding length must be even and at most 2 * ndim, got {len(pad)}")
-    widths = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    if any(lo < 0 or hi < 0 for lo, hi in widths):  # negative padding crops
-        index = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, x.shape))
-        x = x[index]
-        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-    return Pad.apply(x, tuple(widths), value)
-
-
+# ---------------------------------------------------------------------------- memory layout
 class Contiguous(Op):
     """y = x laid out in row-major order (a copy only when needed); dy/dx = 1."""
 

@@ -1,0 +1,128 @@
+"""The Tensor class itself: sizes, conversions, devices, NumPy interop, error messages."""
+import numpy as np
+import pytest
+
+import tinynn
+from tests.helpers import assert_close, leaf
+
+
+def test_sizes():
+    x = tinynn.zeros(2, 3, 4)
+    assert x.shape == (2, 3, 4) and x.size() == (2, 3, 4) and x.size(-1) == 4
+    assert x.dim() == 3 and x.ndim == 3 and x.numel() == 24 and len(x) == 2
+    assert x.stride() == (12, 4, 1) and x.element_size() == 4
+    assert x.is_contiguous() and not x.transpose(0, 2).is_contiguous()
+    with pytest.raises(IndexError, match="dimension out of range"):
+        x.size(3)
+    with pytest.raises(TypeError, match="0-d"):
+        len(tinynn.tensor(1.0))
+
+
+def test_legacy_constructor():
+    assert tinynn.Tensor(2, 3).shape == (2, 3)
+    t = tinynn.Tensor([1, 2])
+    assert t.dtype == tinynn.float32 and t.tolist() == [1.0, 2.0]
+
+
+def test_item_tolist_numpy_and_array_protocol():
+    x = tinynn.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x[1, 0].item() == 3.0 and x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert np.shares_memory(x.numpy(), x._data)
+    assert np.asarray(x).dtype == np.float32
+    assert_close(np.add(np.asarray(x), 1), x + 1)
+    with pytest.raises(RuntimeError, match="elements cannot be converted"):
+        x.item()
+    with pytest.raises(RuntimeError, match="detach"):
+        leaf(np.ones(2)).numpy()
+
+
+def test_numpy_array_on_the_left_defers_to_tensor():
+    out = np.ones(3, dtype=np.float32) * tinynn.ones(3)
+    assert isinstance(out, tinynn.Tensor)
+
+
+def test_bool_float_int_index():
+    assert bool(tinynn.tensor([1.0])) and float(tinynn.tensor(2.5)) == 2.5 and int(tinynn.tensor(3)) == 3
+    assert [10, 20, 30][tinynn.tensor(1)] == 20
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(tinynn.ones(2))
+
+
+def test_iteration_gives_rows_with_gradients():
+    x = leaf(np.arange(6.0).reshape(3, 2))
+    total = sum(row * i for i, row in enumerate(x))
+    total.sum().backward()
+    assert_close(x.grad, np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]))
+
+
+def test_to_dtype_and_device_conversions():
+    x = tinynn.tensor([1.5, 2.5])
+    assert x.double().dtype == tinynn.float64 and x.long().tolist() == [1, 2]
+    assert x.to(tinynn.float16).dtype == tinynn.float16 and x.half().dtype == tinynn.float16
+    assert x.to("cpu") is x and x.cpu() is x and x.device == tinynn.device("cpu")
+    assert x.to(x) is x
+    assert x.to(tinynn.float32, copy=True) is not x
+    assert x.bool().dtype == tinynn.bool and x.int().dtype == tinynn.int32
+
+
+def test_dtype_cast_is_differentiable():
+    x = leaf(np.array([1.0, 2.0]))
+    y = x.float() * 3
+    y.sum().backward()
+    assert x.grad.dtype == tinynn.float64
+    assert_close(x.grad, np.array([3.0, 3.0]))
+
+
+def test_cuda_without_a_gpu_explains():
+    if tinynn.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        tinynn.ones(2).cuda()
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        tinynn.zeros(2, device="cuda")
+    assert tinynn.cuda.device_count() == 0
+
+
+def test_device_objects():
+    assert tinynn.device("cpu") == "cpu" and str(tinynn.device("cuda:1")) == "cuda:1"
+    assert repr(tinynn.device("cuda", 0)) == "device(type='cuda', index=0)"
+    with pytest.raises(ValueError, match="expected 'cpu' or 'cuda'"):
+        tinynn.device("tpu")
+
+
+def test_clone_is_a_copy_in_the_graph():
+    x = leaf(np.ones(2))
+    c = x.clone()
+    assert not np.shares_memory(c._data, x._data)
+    (c * 2).sum().backward()
+    assert_close(x.grad, np.full(2, 2.0))
+
+
+def test_data_property_is_detached_and_assignable():
+    w = leaf(np.ones(2))
+    assert not w.data.requires_grad
+    w.data = tinynn.zeros(3, dtype=tinynn.float64)
+    assert w.shape == (3,) and w.requires_grad
+
+
+def test_requires_grad_of_non_leaf_cannot_be_switched_off():
+    y = leaf(np.ones(2)) * 2
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad = False
+
+
+def test_shape_mismatch_errors_name_both_shapes():
+    with pytest.raises(RuntimeError, match=r"\(3, 4\) and \(5, 2\).*4 != 5"):
+        tinynn.ones(3, 4) @ tinynn.ones(5, 2)
+    with pytest.raises(RuntimeError, match=r"\(3,\) and \(4,\) do not broadcast"):
+        tinynn.ones(3) + tinynn.ones(4)
+
+
+def test_python_scalars_do_not_upcast():
+    x = tinynn.ones(3)
+    assert (x * 2.0).dtype == tinynn.float32
+    assert (2.5 - x).dtype == tinynn.float32
+    assert (x ** 2).dtype == tinynn.float32
+    assert (tinynn.tensor([1, 2]) / 2).dtype == tinynn.float32
+    assert (tinynn.tensor([1, 2]) * 1.5).dtype == tinynn.float32
+    assert (x * np.float64(2.0)).dtype == tinynn.float32

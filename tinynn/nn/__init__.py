@@ -1,0 +1,24 @@
+"""tinynn.nn: modules (layers, losses, containers), ``functional``, ``init`` and ``utils``.
+
+Where each layer lives (one file per family, named as PyTorch's docs group them):
+``module`` Module - ``parameter`` Parameter - ``containers`` Sequential, ModuleList, ModuleDict -
+``linear`` Linear, Bilinear, Identity, Flatten - ``embedding`` Embedding - ``dropout`` -
+``activation`` - ``conv`` - ``pooling`` - ``normalization`` BatchNorm, LayerNorm, GroupNorm -
+``loss`` - ``recurrent`` RNN, LSTM, GRU and their cells - ``attention`` MultiheadAttention -
+``transformer`` TransformerEncoderLayer, TransformerEncoder.
+"""
+from .module import Module  # noqa: F401
+from .parameter import Parameter  # noqa: F401
+from .containers import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .embedding import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
+from . import functional, init, utils  # noqa: F401,E402

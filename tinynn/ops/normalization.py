@@ -1,0 +1,156 @@
+"""Normalization as one fused op: batch norm, layer norm, group norm and instance norm share it.
+
+Every normalization layer standardizes ``x`` over some ``axes`` and then applies an affine map::
+
+    mean = E[x],   var = E[(x - mean)^2]          (E: the average over `axes`, biased variance)
+    rstd = 1 / sqrt(var + eps)
+    xhat = (x - mean) * rstd
+    y    = xhat * weight + bias
+
+The layers differ only in the axes and in the shape of weight and bias (each broadcast against x):
+
+    batch norm     x: (N, C, *)   axes: all but 1       weight: (C, 1, ..., 1)
+    layer norm     x: (*, S)      axes: the trailing S  weight: S
+    group norm     x: (N, G, C/G, *)  axes: 2..         weight: (G, C/G, 1, ..., 1)
+    instance norm  x: (N, C, *)   axes: 2..             weight: (C, 1, ..., 1)
+
+Backward. With g = dL/dy and n the number of elements in one normalized group:
+
+    dL/dbias   = g                (summed over the broadcast dims by the engine)
+    dL/dweight = g * xhat         (likewise)
+    dL/dxhat   = gw = g * weight
+
+and, when mean and var are the statistics of x itself (training mode),
+
+    dxhat_i/dx_j = rstd * (delta_ij - 1/n) - rstd * xhat_i * xhat_j / n
+
+because dmean/dx_j = 1/n and drstd/dx_j = -rstd^3 (x_j - mean) / n = -rstd^2 xhat_j / n. Summing
+gw_i * dxhat_i/dx_j over i gives the closed form
+
+    dL/dx = rstd * (gw - E[gw] - xhat * E[gw * xhat]).
+
+When mean and var are given constants (batch norm in eval mode) the map is affine in x and
+dL/dx = rstd * gw.
+
+The backward is written twice on purpose. The usual first-order call runs on raw arrays with
+in-place temporaries (fast, few allocations). Under ``create_graph=True`` the same formulas are
+built from tinynn ops, with mean, rstd and xhat recomputed from x, so that they depend on x in
+the graph and second derivatives come out right.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd import grad_mode
+from ..autograd.function import Op
+from ..backend import array_module_of
+from ..tensor import Tensor
+from .reduce import mean as mean_of
+from .unary import rsqrt
+
+__all__ = ["normalize"]
+
+
+class Normalize(Op):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over ``axes``; see the module docstring.
+
+    Returns ``(y, mean, var)``: the statistics (shaped to broadcast against x) carry no gradient;
+    batch norm reads them to update its running averages.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, axes, eps, stats=None):
+        xp = array_module_of(x)
+        if stats is None:  # the statistics of x itself
+            mean = x.mean(axis=axes, keepdims=True)
+            y = x - mean
+            var = (y * y).mean(axis=axes, keepdims=True)
+        else:
+            mean, var = stats
+            y = x - mean
+        rstd = 1.0 / xp.sqrt(var + eps)
+        y *= rstd  # y holds xhat now
+        if weight is not None:
+            y = y * weight if weight.dtype != y.dtype else _imul(y, weight)
+        if bias is not None:
+            y = y + bias if bias.dtype != y.dtype else _iadd(y, bias)
+        ctx.axes, ctx.eps, ctx.from_x = axes, eps, stats is None
+        ctx.mean, ctx.rstd = mean, rstd
+        ctx.save_for_backward(x, weight)
+        ctx.mark_non_differentiable(mean, var)
+        return y, mean, var
+
+    @staticmethod
+    def backward(ctx, grad, _grad_mean=None, _grad_var=None):
+        x, weight = ctx.saved_tensors
+        if grad_mode.enabled:
+            return _backward_graph(ctx, grad, x, weight)
+        return _backward_arrays(ctx, grad, x, weight)
+
+
+def _imul(a, b):
+    a *= b
+    return a
+
+
+def _iadd(a, b):
+    a += b
+    return a
+
+
+def _backward_arrays(ctx, grad, x, weight):
+    """The closed form on raw arrays (first-order backward): no graph, in-place temporaries."""
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    g = grad._data
+    xhat = x._data - ctx.mean
+    xhat *= ctx.rstd
+    grad_x = grad_w = grad_b = None
+    if need_x:
+        gw = g * weight._data if weight is not None else g.copy()
+        if ctx.from_x:
+            gw_xhat_mean = (gw * xhat).mean(axis=ctx.axes, keepdims=True)
+            gw -= gw.mean(axis=ctx.axes, keepdims=True)
+            gw -= xhat * gw_xhat_mean
+        gw *= ctx.rstd
+        grad_x = Tensor._make(gw)
+    if need_w:
+        xhat *= g  # xhat is not needed after this
+        grad_w = Tensor._make(xhat)
+    if need_b:
+        grad_b = grad
+    return grad_x, grad_w, grad_b
+
+
+def _backward_graph(ctx, grad, x, weight):
+    """The same closed form from tinynn ops, differentiable again (create_graph=True)."""
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    axes = ctx.axes
+    if ctx.from_x:
+        centered = x - mean_of(x, axes, keepdim=True)
+        rstd = rsqrt(mean_of(centered * centered, axes, keepdim=True) + ctx.eps)
+        xhat = centered * rstd
+    else:
+        rstd = Tensor._make(ctx.rstd)
+        xhat = (x - Tensor._make(ctx.mean)) * rstd
+    grad_x = None
+    if need_x:
+        gw = grad * weight if weight is not None else grad
+        if ctx.from_x:
+            gw = gw - mean_of(gw, axes, keepdim=True) - xhat * mean_of(gw * xhat, axes, keepdim=True)
+        grad_x = gw * rstd
+    return grad_x, (grad * xhat if need_w else None), (grad if need_b else None)
+
+
+def normalize(x: Tensor, axes: tuple, weight: Tensor | None = None, bias: Tensor | None = None,
+              eps: float = 1e-5, stats: tuple | None = None):
+    """Standardize ``x`` over ``axes`` (a tuple of non-negative dims), then scale and shift.
+
+    ``weight`` and ``bias`` must already broadcast against x. ``stats = (mean, var)`` (raw arrays
+    or tensors broadcasting against x) replaces the statistics of x by given constants.
+    Returns ``(y, mean, var)``, mean and var kept with size-1 dims over ``axes``.
+    """
+    if stats is not None:
+        stats = tuple(s._data if isinstance(s, Tensor) else s for s in stats)
+    if math.prod(x.shape[a] for a in axes) == 0:
+        raise RuntimeError(f"normalization over dims {axes} of an empty tensor of shape {tuple(x.shape)}")
+    return Normalize.apply(x, weight, bias, axes, eps, stats)
