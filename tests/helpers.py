@@ -3,6 +3,9 @@
     check_gradients(fn, x, w)         float64 gradcheck (and gradgradcheck) of fn at the inputs
     assert_matches_torch(fn_tinynn, fn_torch, *arrays)
                                       same outputs and same input gradients as PyTorch (float64)
+    assert_module_matches_torch(ours, theirs, arrays)
+                                      a module against PyTorch's with the same weights (via state_dict):
+                                      outputs, input gradients and parameter gradients (float64)
 
 PyTorch is optional: parity tests use the ``needs_torch`` marker and skip cleanly without it.
 """
@@ -98,3 +101,56 @@ def assert_matches_torch(fn_tinynn, fn_torch, *arrays, rtol: float = PARITY_RTOL
             expected = b.grad if b.grad is not None else torch.zeros_like(b)
             got = a.grad if a.grad is not None else tinynn.zeros_like(a)
             assert_close(got, expected, rtol, atol, what=f"gradient of input {i}")
+
+
+# A known bug outside tests/ops' files (reported to the lead, to be fixed in tinynn/autograd/function.py):
+# NumPy ufuncs on 0-d arrays return NumPy scalars, and Node._resolve_saved takes a saved np.float64
+# for a Python float (it subclasses float), so an op that saves a 0-d result for backward drops it
+# from the graph: first derivatives are right, second derivatives through it are 0. Strict, so that
+# the tests marked with it fail (XPASS) once the bug is fixed: then delete this and its uses.
+scalar_saved_bug = pytest.mark.xfail(
+    strict=True, reason="tinynn/autograd/function.py: a 0-d result saved for backward leaves the graph "
+    "(np.float64 is taken for a Python float), so second derivatives through it are lost")
+
+
+def assert_module_matches_torch(ours, theirs, arrays, call=None, rtol: float = PARITY_RTOL, atol: float = PARITY_ATOL,
+                                differentiable=None, grad_seed: int = 1) -> None:
+    """Copy ``ours``' weights into ``theirs`` through state_dict, run both on the same float64 inputs,
+    and compare outputs, input gradients and every parameter's gradient (matched by name).
+
+    ``call(module, *tensors)`` runs a module (default: ``module(*tensors)``); it may return a tensor
+    or a tuple. Both modules should already be float64 (``.double()``). ``differentiable`` lists
+    which inputs get gradients (default: the float arrays); parameters always do.
+    """
+    call = call or (lambda module, *xs: module(*xs))
+    theirs.load_state_dict({k: torch.tensor(np.asarray(v.numpy())) for k, v in ours.state_dict().items()})
+    if differentiable is None:
+        differentiable = [np.asarray(a).dtype.kind == "f" for a in arrays]
+    ours_in = [tinynn.tensor(np.asarray(a), requires_grad=bool(d)) for a, d in zip(arrays, differentiable)]
+    theirs_in = [torch.tensor(np.asarray(a), requires_grad=bool(d)) for a, d in zip(arrays, differentiable)]
+    out_ours, out_theirs = call(ours, *ours_in), call(theirs, *theirs_in)
+    outs_ours = out_ours if isinstance(out_ours, (tuple, list)) else (out_ours,)
+    outs_theirs = out_theirs if isinstance(out_theirs, (tuple, list)) else (out_theirs,)
+    assert len(outs_ours) == len(outs_theirs), "different number of outputs"
+    loss_ours, loss_theirs = 0, 0
+    for k, (o, t) in enumerate(zip(outs_ours, outs_theirs)):
+        assert_close(o, t, rtol, atol, what=f"output {k}")
+        if isinstance(o, tinynn.Tensor) and o.requires_grad:
+            weights = rand(*o.shape, seed=grad_seed + k)
+            loss_ours = loss_ours + (o * tinynn.tensor(weights)).sum()
+            loss_theirs = loss_theirs + (t * torch.tensor(weights)).sum()
+    if not isinstance(loss_ours, int):
+        loss_ours.backward()
+        loss_theirs.backward()
+    for i, (a, b) in enumerate(zip(ours_in, theirs_in)):
+        if differentiable[i]:
+            expected = b.grad if b.grad is not None else torch.zeros_like(b)
+            got = a.grad if a.grad is not None else tinynn.zeros_like(a)
+            assert_close(got, expected, rtol, atol, what=f"gradient of input {i}")
+    torch_params = dict(theirs.named_parameters())
+    assert set(torch_params) == {name for name, _ in ours.named_parameters()}, "parameter names differ"
+    for name, p in ours.named_parameters():
+        expected = torch_params[name].grad
+        assert (p.grad is None) == (expected is None), f"gradient of {name}: only one side has one"
+        if expected is not None:
+            assert_close(p.grad, expected, rtol, atol, what=f"gradient of parameter {name}")

@@ -31,12 +31,17 @@ def _finish(array, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def _from_python(data):
     """A NumPy array for nested Python data, with PyTorch's dtype inference."""
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError:  # NumPy's complaint about ragged lists names no dimension
+        raise ValueError(f"tensor(): {_ragged(data) or 'the nested data is not rectangular'}") from None
     if array.dtype == object:
         raise TypeError(
             "tensor(): could not infer a dtype from the data: expected numbers or nested lists of equal "
             f"length, got {type(data).__name__}"
         )
+    if array.dtype.kind == "u" and array.dtype.itemsize == 8 and not _holds_arrays(data):
+        raise OverflowError(f"tensor(): {array.max()} is too large for int64 (the largest is {2**63 - 1})")
     if array.dtype.kind == "f" and array.dtype != dtypes.get_default_dtype() and not _holds_arrays(data):
         array = array.astype(dtypes.get_default_dtype())
     elif array.dtype.kind in "iu" and array.dtype != dtypes.int64 and not _holds_arrays(data):
@@ -44,6 +49,21 @@ def _from_python(data):
     elif array.dtype.kind in "US":
         raise TypeError(f"tensor(): strings are not numbers: got {data!r}")
     return array
+
+
+def _ragged(data, dim: int = 0) -> str:
+    """Where nested lists stop being rectangular, in PyTorch's words."""
+    lengths = [len(item) if isinstance(item, (list, tuple)) else None for item in data]
+    if None in lengths and any(n is not None for n in lengths):
+        return f"expected a sequence or a number at every position of dim {dim + 1}, got a mix of both"
+    if len(set(lengths)) > 1:
+        return f"expected sequence of length {lengths[0]} at dim {dim + 1} (got {next(n for n in lengths if n != lengths[0])})"
+    for item in data:
+        if isinstance(item, (list, tuple)):
+            inner = _ragged(item, dim + 1)
+            if inner:
+                return inner
+    return ""
 
 
 def _holds_arrays(data) -> bool:
@@ -167,22 +187,45 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})")
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign (start={start}, end={end}, step={step})")
     if dtype is None:
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.get_default_dtype()
-    # computed in float64 then cast, as PyTorch does, so float32 ranges match its values
-    count = int(np.ceil((end - start) / step))
-    array = start + step * np.arange(count, dtype=np.float64) if dtypes.to_dtype(dtype).kind == "f" else np.arange(start, end, step)
-    return _finish(np.asarray(array), dtype, device, requires_grad)
+    count = int(np.ceil((end - start) / step))  # PyTorch's length rule, in float64
+    if dtypes.to_dtype(dtype).kind == "f":
+        # start + i * step, rounded once to the dtype: extended precision (where the platform has
+        # it) keeps i * step exact, so arange(-1.5, 1.5, 0.3)[5] is -5.55e-17 as in PyTorch, not 0
+        array = np.longdouble(start) + np.longdouble(step) * np.arange(count)
+    else:
+        array = np.arange(start, end, step)
+    return _finish(array, dtype, device, requires_grad)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced numbers from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced numbers from ``start`` to ``end`` inclusive.
+
+    Computed as PyTorch does: step = (end - start) / (steps - 1) in the dtype, then the first half
+    counts up from ``start`` and the second half down from ``end`` (so both ends are exact), each
+    value start + step * i rounded once (a fused multiply-add, emulated in a wider float).
+    """
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
-    array = np.linspace(float(start), float(end), int(steps))
-    return _finish(array, dtype or dtypes.get_default_dtype(), device, requires_grad)
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    steps = int(steps)
+    if dtype.kind == "f":
+        start, end = dtype.type(start), dtype.type(end)
+        step = (end - start) / dtype.type(max(steps - 1, 1))
+        # float16 arithmetic rounds after every operation (PyTorch's Half does too)
+        wide = {np.float64: np.longdouble, np.float32: np.float64}.get(dtype.type, dtype.type)
+    else:  # integers: the step is a float64, and the values are truncated to integers
+        start, end = np.int64(start), np.int64(end)
+        step = (end - start) / max(steps - 1, 1)
+        wide = np.float64
+    count = np.arange(steps).astype(wide)
+    up = wide(start) + wide(step) * count
+    down = wide(end) - wide(step) * (steps - 1 - count)
+    array = np.where(count < steps // 2, up, down) if steps > 1 else np.full(steps, start)
+    return _finish(array, dtype, device, requires_grad)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

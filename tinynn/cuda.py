@@ -18,7 +18,8 @@ def device_count() -> int:
 def synchronize(device=None) -> None:
     """Wait until the GPU has finished the queued work (a no-op without a GPU)."""
     if is_available():
-        backend._cupy.cuda.Device(0 if device is None else backend.device(device).index or 0).synchronize()
+        index = device if isinstance(device, int) else backend.as_device(device or "cuda").index or 0
+        backend._cupy.cuda.Device(index).synchronize()
 
 
 def manual_seed(seed: int) -> None:

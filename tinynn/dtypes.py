@@ -62,6 +62,18 @@ def category(dtype: np.dtype) -> _builtins.int:
     return 2 if dtype.kind == "f" else 0 if dtype.kind == "b" else 1
 
 
+def promote_types(a, b) -> np.dtype:
+    """The smallest dtype both ``a`` and ``b`` convert to, by PyTorch's rule.
+
+    A float beats any integer or bool as it is (``int64`` with ``float16`` gives ``float16``,
+    where NumPy would give ``float64``); within one category, NumPy's and PyTorch's rules agree.
+    """
+    a, b = np.dtype(a), np.dtype(b)
+    if category(a) != category(b):
+        return a if category(a) > category(b) else b
+    return np.promote_types(a, b)
+
+
 def _scalar_category(value) -> _builtins.int:
     if isinstance(value, (_builtins.bool, np.bool_)):
         return 0
@@ -84,9 +96,9 @@ def result_type(*operands) -> np.dtype:
     for op in operands:
         if hasattr(op, "dtype") and hasattr(op, "ndim"):
             if op.ndim > 0:
-                dimensioned = op.dtype if dimensioned is None else np.promote_types(dimensioned, op.dtype)
+                dimensioned = op.dtype if dimensioned is None else promote_types(dimensioned, op.dtype)
             else:
-                zero_dim = op.dtype if zero_dim is None else np.promote_types(zero_dim, op.dtype)
+                zero_dim = op.dtype if zero_dim is None else promote_types(zero_dim, op.dtype)
         else:
             scalar_cat = max(scalar_cat, _scalar_category(op))
     result = dimensioned

@@ -10,14 +10,21 @@ import json
 
 import numpy as np
 
+from .backend import as_device
+
+_NEW_GENERATOR_SEED = 67280421310721  # what a new torch.Generator() starts from
+
 
 class Generator:
-    """A source of random numbers with its own state (PyTorch's ``torch.Generator``)."""
+    """A source of random numbers with its own state (PyTorch's ``torch.Generator``).
+
+    A new generator starts from a fixed seed, as PyTorch's do; ``tinynn.default_generator``
+    starts from the operating system's entropy until ``manual_seed`` is called.
+    """
 
     def __init__(self, device="cpu"):
-        self.device = device
-        self._initial_seed = int(np.random.SeedSequence().entropy % (2**63))
-        self.numpy_generator = np.random.Generator(np.random.PCG64(self._initial_seed))
+        self.device = as_device(device)
+        self.manual_seed(_NEW_GENERATOR_SEED)
 
     def manual_seed(self, seed: int) -> "Generator":
         """Restart the stream from ``seed``."""
@@ -51,6 +58,7 @@ class Generator:
 
 
 default_generator = Generator()
+default_generator.seed()
 
 
 def manual_seed(seed: int) -> Generator:

@@ -275,6 +275,20 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __deepcopy__(self, memo):
+        """A copy of a leaf tensor (and its .grad); tensors inside a graph cannot be deep-copied."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "only tensors created explicitly by the user (graph leaves) support deepcopy; "
+                "use .detach().clone() for a copy of a result"
+            )
+        new = _new(type(self))
+        _init(new, self._data.copy(), self._requires_grad)
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        return new
+
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
@@ -320,8 +334,11 @@ class Tensor:
         return self.to(device="cuda" if device is None else backend.device("cuda", _cuda_index(device)))
 
     def type(self, dtype=None):
+        """With no argument, PyTorch's legacy type name (``'tinynn.FloatTensor'``); else ``to(dtype)``."""
         if dtype is None:
-            return f"tinynn.{self._data.dtype}"
+            name = _LEGACY_TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)
+            prefix = "tinynn.cuda." if self.is_cuda else "tinynn."
+            return f"{prefix}{name}"
         return self.to(dtype)
 
     def float(self) -> "Tensor":
@@ -457,6 +474,12 @@ class _RemovableHandle:
 
 
 _new = object.__new__
+
+_LEGACY_TYPE_NAMES = {
+    "float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor", "uint8": "ByteTensor",
+    "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor",
+    "bool": "BoolTensor",
+}
 
 
 def _grad_enabled() -> bool:

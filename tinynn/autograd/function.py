@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import grad_mode
 from . import anomaly
@@ -71,7 +73,9 @@ class Node:
         resolved = []
         for value in self._saved_raw:
             entry = None
-            if value is not None and not isinstance(value, (int, float, bool)):
+            # identity decides; only plain Python numbers are skipped (np.float64 subclasses float,
+            # and NumPy returns such scalars from ufuncs on 0-d arrays)
+            if value is not None and type(value) not in (int, float, bool):
                 for i, candidate in enumerate(input_values):
                     if value is candidate and isinstance(inputs[i], Tensor):
                         tensor = inputs[i]
@@ -148,16 +152,23 @@ class Node:
     def _wrap_outputs(self, outputs, single: bool):
         """Wrap forward's arrays as tensors whose ``grad_fn`` is this node."""
         if single:
+            outputs = _as_array(outputs)
             if outputs.dtype.kind != "f":  # integer and bool results carry no gradient
                 return Tensor._make(outputs)
             return Tensor._make(outputs, True, self, 0)
         non_diff = self._non_differentiable
         wrapped = []
-        for i, array in enumerate(outputs):
-            differentiable = array.dtype.kind == "f" and id(array) not in non_diff
+        originals, outputs = outputs, [_as_array(a) for a in outputs]
+        for i, (original, array) in enumerate(zip(originals, outputs)):
+            differentiable = array.dtype.kind == "f" and id(original) not in non_diff
             wrapped.append(Tensor._make(array, differentiable, self if differentiable else None, i))
         self.output_meta = tuple((a.shape, a.dtype) for a in outputs)
         return tuple(wrapped)
+
+def _as_array(value):
+    """A 0-d array for a NumPy scalar (what ufuncs return for 0-d inputs); arrays unchanged."""
+    return np.asarray(value) if isinstance(value, np.generic) else value
+
 
 def _check_version(node, current: int, expected: int, array) -> None:
     if current != expected:
@@ -202,7 +213,7 @@ class Op(Node):
         out = cls.forward(ctx, *values, **kwargs)
         single = type(out) is not tuple
         if not track:
-            result = _make(out) if single else tuple([_make(o) for o in out])
+            result = _make(_as_array(out)) if single else tuple([_make(_as_array(o)) for o in out])
         else:
             ctx._record(args)
             result = ctx._wrap_outputs(out, single)

@@ -13,6 +13,7 @@ between tinynn and PyTorch unchanged.
 from __future__ import annotations
 
 import collections
+import copy
 import itertools
 
 import numpy as np
@@ -66,6 +67,9 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
+            if name in params:  # replacing keeps the key's place in state_dict, as in PyTorch
+                params[name] = value
+                return
             self._forget(name)
             self.register_parameter(name, value)
         elif params is not None and name in params:
@@ -77,7 +81,8 @@ class Module:
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign a module before Module.__init__() call")
-            self._forget(name)
+            if name not in self._modules:
+                self._forget(name)
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
@@ -221,8 +226,9 @@ class Module:
     def train(self, mode: bool = True) -> "Module":
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)  # a subclass may override train()
         return self
 
     def eval(self) -> "Module":
@@ -240,7 +246,10 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad._data[...] = 0
+                if p.grad.grad_fn is not None:
+                    p.grad = p.grad.detach()
+                p.grad.requires_grad_(False)
+                p.grad.zero_()
 
     def apply(self, fn) -> "Module":
         """Call ``fn(module)`` on every submodule (children first) and on self; return self."""
@@ -346,10 +355,10 @@ class Module:
                 )
         if strict and (missing or unexpected) or mismatched:
             lines = []
-            if strict and unexpected:
-                lines.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
             if strict and missing:
                 lines.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+            if strict and unexpected:
+                lines.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
             lines += mismatched
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(lines)
@@ -360,8 +369,8 @@ class Module:
                     value = state_dict[key]
                     array = value._data if isinstance(value, Tensor) else np.asarray(value)
                     array = backend.to_device(array, backend.device_of(target._data))
-                    if assign:
-                        target._data = array.astype(target.dtype, copy=True)
+                    if assign:  # the module takes the checkpoint's tensor as it is (dtype included)
+                        target._data = array.copy()
                     else:
                         target._data[...] = array
                     target._bump_version()
@@ -409,6 +418,14 @@ class Module:
 
     def __getstate__(self):
         raise TypeError("tinynn never pickles modules: save module.state_dict() with tinynn.save")
+
+    def __deepcopy__(self, memo):
+        """An independent copy (parameters copied, ties within the module kept): copy.deepcopy(model)."""
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            object.__setattr__(new, key, copy.deepcopy(value, memo))
+        return new
 
 
 class _DictHandle:

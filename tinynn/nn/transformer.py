@@ -1,2 +1,183 @@
-"""(being written)"""
-__all__ = []
+"""The Transformer encoder: ``TransformerEncoderLayer``, ``TransformerEncoder`` and the causal mask.
+
+One encoder layer is self-attention followed by a position-wise feed-forward network, each
+wrapped in a residual connection and a layer norm (Vaswani et al. 2017)::
+
+    post-norm (norm_first=False):  x = norm1(x + SA(x));        x = norm2(x + FF(x))
+    pre-norm  (norm_first=True):   x = x + SA(norm1(x));        x = x + FF(norm2(x))
+
+    SA(x) = dropout1(self_attn(x, x, x))                     (mask and key padding applied)
+    FF(x) = dropout2(linear2(dropout(activation(linear1(x)))))   d_model -> dim_feedforward -> d_model
+
+Pre-norm keeps an unnormalised residual path from input to output and trains deep stacks more
+stably; post-norm is the original paper's layout and PyTorch's default.
+
+Submodule names are PyTorch's (self_attn, linear1, dropout, linear2, norm1, norm2, dropout1,
+dropout2; the stack's layers.0 ... and norm), so state dicts move between the two unchanged.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .. import dtypes
+from ..creation import full
+from ..ops.compare import equal
+from ..tensor import Tensor
+from . import functional as F
+from .attention import MultiheadAttention
+from .containers import ModuleList
+from .dropout import Dropout
+from .linear import Linear
+from .module import Module
+from .normalization import LayerNorm
+from .parameter import Parameter
+
+__all__ = ["TransformerEncoder", "TransformerEncoderLayer", "generate_square_subsequent_mask"]
+
+
+def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
+    """Float (sz, sz) causal mask: 0 on and below the diagonal, -inf above (PyTorch's
+    ``nn.Transformer.generate_square_subsequent_mask``). Added to the scores, it keeps position
+    i from attending to any later position j > i."""
+    dtype = dtypes.get_default_dtype() if dtype is None else dtype
+    return full((sz, sz), float("-inf"), dtype=dtype, device=device).triu(1)
+
+
+def _activation_from_name(activation: str) -> Callable[[Tensor], Tensor]:
+    if activation == "relu":
+        return F.relu
+    if activation == "gelu":
+        return F.gelu
+    raise RuntimeError(f"activation should be relu/gelu, not {activation}")
+
+
+class TransformerEncoderLayer(Module):
+    """Self-attention + feed-forward block, PyTorch's ``nn.TransformerEncoderLayer``.
+
+    src: (S, N, d_model), or (N, S, d_model) with ``batch_first=True``, or unbatched (S, d_model)
+    -> the same shape. ``activation`` is ``"relu"`` (PyTorch's default ``F.relu``), ``"gelu"`` or
+    any callable (a function or a module). Dropout (``dropout``) acts in training mode only.
+    """
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str | Callable[[Tensor], Tensor] = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
+                                            **factory)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        if isinstance(activation, str):
+            activation = _activation_from_name(activation)
+        elif not callable(activation):
+            raise TypeError(f"activation should be 'relu', 'gelu' or a callable, got {type(activation).__name__}")
+        self.activation = activation  # a Module activation (nn.GELU()) registers as a submodule
+
+    def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
+                is_causal: bool = False) -> Tensor:
+        """src_mask: (S, S) or (N * nhead, S, S); src_key_padding_mask: (N, S). Bool True = masked out."""
+        x = src
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            x = x + self._ff_block(self.norm2(x))
+        else:
+            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+            x = self.norm2(x + self._ff_block(x))
+        return x
+
+    def _sa_block(self, x: Tensor, attn_mask, key_padding_mask, is_causal: bool) -> Tensor:
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                           is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return self.dropout2(x)
+
+
+class TransformerEncoder(Module):
+    """A stack of ``num_layers`` copies of ``encoder_layer`` (independent weights), then ``norm``.
+
+    ``enable_nested_tensor`` and ``mask_check`` are accepted for PyTorch compatibility and
+    ignored: tinynn has no nested tensors, so padded positions always hold their computed values
+    (PyTorch's inference fast path may return zeros there instead).
+    """
+
+    def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
+                 enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
+        super().__init__()
+        if not isinstance(encoder_layer, Module):
+            raise TypeError(f"encoder_layer should be a Module, got {type(encoder_layer).__name__}")
+        self.layers = ModuleList([clone_module(encoder_layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.mask_check = mask_check
+
+    def forward(self, src: Tensor, mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
+                is_causal: bool | None = None) -> Tensor:
+        """Run ``src`` through every layer with the same masks. ``is_causal=None`` means: detect
+        whether ``mask`` is exactly the causal mask (``generate_square_subsequent_mask``)."""
+        if is_causal is None:
+            is_causal = _is_causal_mask(mask)
+        output = src
+        for layer in self.layers:
+            output = layer(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if self.norm is not None:
+            output = self.norm(output)
+        return output
+
+
+def _is_causal_mask(mask: Tensor | None) -> bool:
+    """True when ``mask`` equals the (S, S) causal mask, as float (-inf above the diagonal) or bool."""
+    if mask is None or mask.ndim != 2 or mask.shape[0] != mask.shape[1]:
+        return False
+    if mask.dtype == bool:  # True = masked out: exactly the entries above the diagonal
+        causal = generate_square_subsequent_mask(mask.shape[0], device=mask.device) != 0
+    else:
+        causal = generate_square_subsequent_mask(mask.shape[0], device=mask.device, dtype=mask.dtype)
+    return equal(mask, causal)
+
+
+# ---------------------------------------------------------------------------- deep copies of modules
+def clone_module(module: Module) -> Module:
+    """A deep copy of ``module``: same structure and values, new parameters and buffers.
+
+    ``copy.deepcopy`` cannot be used because ``Module`` refuses to be pickled. Parameters shared
+    inside ``module`` (tied weights) stay shared inside the copy; plain attributes that are
+    immutable or functions (ints, strings, activation functions) are shared as deepcopy would.
+    """
+    return _clone(module, {})
+
+
+def _clone(obj, memo: dict):
+    if id(obj) in memo:
+        return memo[id(obj)]
+    if isinstance(obj, Module):
+        new = object.__new__(type(obj))
+        memo[id(obj)] = new
+        for name, value in vars(obj).items():
+            object.__setattr__(new, name, _clone(value, memo))
+        return new
+    if isinstance(obj, Parameter):
+        new = Parameter(Tensor._make(obj._data.copy()), requires_grad=obj.requires_grad)
+        if obj.grad is not None:
+            new.grad = Tensor._make(obj.grad._data.copy())
+    elif isinstance(obj, Tensor):
+        new = Tensor._make(obj._data.copy())
+    elif isinstance(obj, dict):
+        new = type(obj)((key, _clone(value, memo)) for key, value in obj.items())
+    elif isinstance(obj, (list, tuple, set)):
+        new = type(obj)(_clone(value, memo) for value in obj)
+    else:
+        return obj
+    memo[id(obj)] = new
+    return new

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..backend import array_module_of
 from ..tensor import Tensor
+from .dims import check_broadcast
 
 __all__ = [
     "all",
@@ -49,46 +50,56 @@ def _xp(*values):
 
 
 def _bool(array) -> Tensor:
-    return Tensor._make(array)
+    """A result array as a tensor (a 0-d comparison gives a NumPy scalar: made a 0-d array again)."""
+    return Tensor._make(array_module_of(array).asarray(array))
+
+
+def _binary(name: str, fn, x, y) -> Tensor:
+    """``fn`` on the raw operands, raising PyTorch's error (not NumPy's) when the shapes don't broadcast."""
+    try:
+        return _bool(fn(_raw(x), _raw(y)))
+    except ValueError:
+        check_broadcast(name, x, y)
+        raise
 
 
 def eq(x, y) -> Tensor:
-    return _bool(_raw(x) == _raw(y))
+    return _binary("eq", lambda a, b: a == b, x, y)
 
 
 def ne(x, y) -> Tensor:
-    return _bool(_raw(x) != _raw(y))
+    return _binary("ne", lambda a, b: a != b, x, y)
 
 
 def lt(x, y) -> Tensor:
-    return _bool(_raw(x) < _raw(y))
+    return _binary("lt", lambda a, b: a < b, x, y)
 
 
 def le(x, y) -> Tensor:
-    return _bool(_raw(x) <= _raw(y))
+    return _binary("le", lambda a, b: a <= b, x, y)
 
 
 def gt(x, y) -> Tensor:
-    return _bool(_raw(x) > _raw(y))
+    return _binary("gt", lambda a, b: a > b, x, y)
 
 
 def ge(x, y) -> Tensor:
-    return _bool(_raw(x) >= _raw(y))
+    return _binary("ge", lambda a, b: a >= b, x, y)
 
 
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
 def logical_and(x, y) -> Tensor:
-    return _bool(_xp(x, y).logical_and(_raw(x), _raw(y)))
+    return _binary("logical_and", _xp(x, y).logical_and, x, y)
 
 
 def logical_or(x, y) -> Tensor:
-    return _bool(_xp(x, y).logical_or(_raw(x), _raw(y)))
+    return _binary("logical_or", _xp(x, y).logical_or, x, y)
 
 
 def logical_xor(x, y) -> Tensor:
-    return _bool(_xp(x, y).logical_xor(_raw(x), _raw(y)))
+    return _binary("logical_xor", _xp(x, y).logical_xor, x, y)
 
 
 def logical_not(x) -> Tensor:
@@ -111,7 +122,7 @@ def bitwise_not(x) -> Tensor:
     data = _raw(x)
     if data.dtype.kind == "f":
         raise TypeError("bitwise_not (~) is only defined for integer and bool tensors, got a float tensor")
-    return Tensor._make(~data)
+    return _bool(~data)
 
 
 def _integer_only(symbol, x, y, fn) -> Tensor:
@@ -119,7 +130,7 @@ def _integer_only(symbol, x, y, fn) -> Tensor:
     for v in (a, b):
         if getattr(v, "dtype", None) is not None and v.dtype.kind == "f" or isinstance(v, float):
             raise TypeError(f"the operator {symbol} is only defined for integer and bool tensors")
-    return Tensor._make(fn(a, b))
+    return _binary(f"the operator {symbol}", fn, x, y)
 
 
 def isnan(x: Tensor) -> Tensor:
@@ -143,7 +154,9 @@ def isneginf(x: Tensor) -> Tensor:
 
 
 def isclose(x, y, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
-    return _bool(_xp(x, y).isclose(_raw(x), _raw(y), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    """``|x - y| <= atol + rtol * |y|`` elementwise (NaNs equal each other only with ``equal_nan``)."""
+    close = _xp(x, y).isclose
+    return _binary("isclose", lambda a, b: close(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), x, y)
 
 
 def allclose(x, y, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:

@@ -14,7 +14,7 @@ from ..autograd.function import Op
 from ..backend import add_at, array_module_of
 from ..tensor import Tensor
 from .arithmetic import promote
-from .dims import wrap_dim
+from .dims import check_broadcast, wrap_dim
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
@@ -223,8 +223,27 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     return Gather.apply(x, dim, idx)
 
 
-def take_along_dim(x: Tensor, indices: Tensor, dim: int) -> Tensor:
-    return gather(x, dim, indices)
+def take_along_dim(x: Tensor, indices: Tensor, dim=None) -> Tensor:
+    """``gather`` whose other dims broadcast between ``x`` and ``indices``; dim None: the flattened x."""
+    if dim is None:
+        return gather(x.reshape(-1), 0, indices.reshape(-1))
+    dim = wrap_dim(dim, x.ndim, "take_along_dim")
+    if indices.ndim != x.ndim:
+        raise RuntimeError(
+            f"take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{x.ndim} dimensions for input, and {indices.ndim} dimensions for indices"
+        )
+    others = lambda shape: tuple(1 if d == dim else s for d, s in enumerate(shape))  # noqa: E731
+    try:
+        common = np.broadcast_shapes(others(x.shape), others(indices.shape))
+    except ValueError:
+        raise RuntimeError(
+            f"take_along_dim(): the shapes {tuple(x.shape)} of input and {tuple(indices.shape)} of indices "
+            f"do not broadcast in the dims other than {dim}"
+        ) from None
+    x_shape, index_shape = list(common), list(common)
+    x_shape[dim], index_shape[dim] = x.shape[dim], indices.shape[dim]
+    return gather(x.expand(x_shape), dim, indices.expand(index_shape))
 
 
 class Scatter(Op):
@@ -318,7 +337,18 @@ def where(condition, input=None, other=None):
     cond = condition._data if isinstance(condition, Tensor) else condition
     if cond.dtype != bool:
         cond = cond.astype(bool)
-    return Where.apply(cond, input, other)
+    try:
+        return Where.apply(cond, input, other)
+    except ValueError:
+        check_broadcast("where", cond, input, other)
+        raise
+
+
+def _broadcasts_to(shape, target) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
@@ -326,7 +356,7 @@ def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
     m = mask._data if isinstance(mask, Tensor) else mask
     if m.dtype != bool:
         raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}")
-    if np.broadcast_shapes(m.shape, x.shape) != x.shape:
+    if not _broadcasts_to(m.shape, x.shape):
         raise RuntimeError(f"masked_fill: the mask of shape {tuple(m.shape)} does not broadcast to {tuple(x.shape)}")
     if isinstance(value, Tensor):
         if value.ndim != 0:

@@ -186,7 +186,8 @@ class Unbind(Op):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return tuple(array_module_of(x).moveaxis(x, dim, 0))
+        moved = array_module_of(x).moveaxis(x, dim, 0)
+        return tuple(moved[i, ...] for i in range(moved.shape[0]))  # [i, ...]: a 0-d view, not a scalar
 
     @staticmethod
     def backward(ctx, *grads):

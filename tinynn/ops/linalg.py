@@ -71,7 +71,13 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} do not align ({k_a} != {k_b}): "
             f"the last dim of the first must equal the {'only' if b.ndim == 1 else 'second-to-last'} dim of the second"
         )
-    return Matmul.apply(a, b)
+    try:
+        return Matmul.apply(a, b)
+    except ValueError:  # NumPy's message for batch dims that don't broadcast names remapped shapes
+        raise RuntimeError(
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)}: the batch dims {tuple(a.shape[:-2])} "
+            f"and {tuple(b.shape[:-2])} do not broadcast"
+        ) from None
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
@@ -123,16 +129,16 @@ class Einsum(Op):
     """y = einsum(equation, *operands).
 
     The gradient for operand i is itself an einsum: the output gradient contracted with the
-    other operands, producing operand i's subscripts. Letters that appear only in operand i were
-    summed away in forward, so the gradient is broadcast back along them.
+    other operands, producing operand i's subscripts. Subscripts that appear only in operand i
+    were summed away in forward, so the gradient is broadcast back along them; a repeated
+    subscript (``'ii'``, a diagonal) gets the gradient on that diagonal and zeros elsewhere.
     """
 
     @staticmethod
     def forward(ctx, *operands, inputs, output):
         ctx.inputs, ctx.output = inputs, output
         ctx.save_for_backward(*operands)
-        equation = ",".join(inputs) + "->" + output
-        return array_module_of(operands[0]).einsum(equation, *operands, optimize=len(operands) > 2)
+        return _contract(inputs, output, operands)
 
     @staticmethod
     def backward(ctx, grad):
@@ -146,33 +152,72 @@ class Einsum(Op):
         return tuple(grads)
 
 
+def _contract(inputs, output, arrays):
+    """xp.einsum, also when the output leaves out an input's '...' (PyTorch sums those dims; NumPy refuses)."""
+    xp = array_module_of(arrays[0])
+    drops_ellipsis = "..." not in output and any("..." in s for s in inputs)
+    equation = ",".join(inputs) + "->" + ("..." + output if drops_ellipsis else output)
+    result = xp.einsum(equation, *arrays, optimize=len(arrays) > 2)
+    if drops_ellipsis:
+        result = result.sum(axis=tuple(range(result.ndim - len(output))))
+    return result
+
+
 def _einsum_operand_grad(grad, operands, i, inputs, output):
-    target = inputs[i]
-    letters = [c for c in target if c != "."]
-    if len(set(letters)) != len(letters):
-        raise NotImplementedError(
-            f"einsum: the gradient of an operand with a repeated subscript ('{target}', a diagonal) is not supported"
-        )
+    tokens = _tokens(inputs[i])
+    sizes = _subscript_sizes(tokens, operands[i].shape)
+    unique = list(dict.fromkeys(tokens))  # 'bii' -> ['b', 'i']
     others = [inputs[j] for j in range(len(inputs)) if j != i]
-    present = set(output) | set("".join(others))
-    kept = "".join(c for c in _tokens(target) if c == "..." or c in present)
-    equation = ",".join([output] + others) + "->" + kept
+    present = set(_tokens(output)).union(*(_tokens(s) for s in others))
+    kept = [t for t in unique if t in present]
+    equation = ",".join([output] + others) + "->" + "".join(kept)
     result = einsum(equation, grad, *[operands[j] for j in range(len(operands)) if j != i])
-    if kept == target:
-        return result
-    # put back, as size-1 dims, the letters that were summed away, then broadcast along them
-    n_kept_letters = len([c for c in _tokens(kept) if c != "..."])
+    # put back, as size-1 dims, the subscripts that were summed away, then broadcast along them
+    n_kept_letters = len([t for t in kept if t != "..."])
     dims = iter(result.shape)
     shape = []
-    for token in _tokens(target):
-        if token == "...":
+    for token in unique:
+        if token == "..." and token in present:  # may hold more dims than the operand's '...'
             shape += [next(dims) for _ in range(result.ndim - n_kept_letters)]
         else:
-            shape.append(next(dims) if token in present else 1)
-    op_shape = operands[i].shape
-    offset = len(shape) - len(op_shape)  # the ellipsis may have broadcast to more dims
-    expanded = [op_shape[k - offset] if s == 1 and k >= offset else s for k, s in enumerate(shape)]
-    return result.reshape(shape).expand(expanded)
+            shape += [next(dims)] if token in present else [1] * len(sizes[token])
+    unique_shape = [s for t in unique for s in sizes[t]]
+    offset = len(shape) - len(unique_shape)
+    expanded = [unique_shape[k - offset] if s == 1 and k >= offset else s for k, s in enumerate(shape)]
+    result = result.reshape(shape).expand(expanded)
+    if len(unique) < len(tokens):
+        result = _onto_diagonal(result, unique, tokens, sizes)
+    return result
+
+
+def _subscript_sizes(tokens, shape) -> dict:
+    """The sizes each subscript spans in an operand of ``shape`` (a tuple: '...' may span several)."""
+    n_ellipsis = len(shape) - len([t for t in tokens if t != "..."])
+    sizes, dim = {}, 0
+    for t in tokens:
+        width = n_ellipsis if t == "..." else 1
+        sizes.setdefault(t, tuple(shape[dim : dim + width]))
+        dim += width
+    return sizes
+
+
+def _onto_diagonal(g, unique, tokens, sizes):
+    """Spread g (subscripts ``unique``) onto the diagonals of the repeated subscripts in ``tokens``.
+
+    Each repeat of a subscript i gets a fresh letter j and a factor eye[i, j]: out[.., i, j] = g[.., i] * (i == j).
+    """
+    fresh = iter(c for c in string.ascii_letters if c not in tokens)
+    xp = array_module_of(g._data)
+    out, factor_subscripts, factors = [], [], []
+    for t in tokens:
+        if t in out:
+            letter = next(fresh)
+            factor_subscripts.append(t + letter)
+            factors.append(Tensor._make(xp.eye(sizes[t][0], dtype=g.dtype)))
+            t = letter
+        out.append(t)
+    equation = ",".join(["".join(unique)] + factor_subscripts) + "->" + "".join(out)
+    return einsum(equation, g, *factors)
 
 
 def _tokens(subscripts: str):

@@ -343,12 +343,33 @@ def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
     return Cumsum.apply(x, wrap_dim(dim, x.ndim, "cumsum"))
 
 
+class Norm2(Op):
+    """y = sqrt(sum of x^2 over ``axes``);  dy/dx = x / y, taken as 0 where y = 0 (as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        out = array_module_of(x).sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+        ctx.input_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .indexing import where
+
+        x, out = ctx.saved_tensors
+        # y = 0 only where all its x are 0, so dividing by 1 there gives the 0 we want
+        safe_out = where((out == 0).detach(), 1.0, out)
+        restore = lambda t: _restore_dims(t, ctx.input_shape, ctx.axes, ctx.keepdim)  # noqa: E731
+        return restore(grad) * x / restore(safe_out)
+
+
 def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
     """The p-norm over ``dim`` (all elements when None): (sum |x|^p)^(1/p); p may be inf."""
-    from .unary import abs as absolute, sqrt
+    from .unary import abs as absolute
 
     if p == "fro" or p == 2:
-        return sqrt(sum(x * x, dim, keepdim))
+        return Norm2.apply(x, reduce_dims(dim, x.ndim, "norm"), keepdim)
     if p == math.inf or p == "inf":
         return amax(absolute(x), dim, keepdim)
     if p == -math.inf:

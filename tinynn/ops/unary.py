@@ -77,6 +77,21 @@ class Expm1(Op):
         return grad * (y + 1)
 
 
+class Exp2(Op):
+    """y = 2^x (exact at integers);  dy/dx = y ln 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).exp2(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y * math.log(2.0)
+
+
 class Log(Op):
     """y = ln x;  dy/dx = 1 / x."""
 
@@ -90,6 +105,23 @@ class Log(Op):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad / x
+
+
+class LogBase(Op):
+    """y = log_b x for b = 2 or 10 (exact at powers of b);  dy/dx = 1 / (x ln b)."""
+
+    @staticmethod
+    def forward(ctx, x, base):
+        x = _floating(x)
+        ctx.base = base
+        ctx.save_for_backward(x)
+        xp = array_module_of(x)
+        return xp.log2(x) if base == 2 else xp.log10(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * math.log(ctx.base))
 
 
 class Log1p(Op):
@@ -308,7 +340,7 @@ def expm1(x: Tensor) -> Tensor:
 
 
 def exp2(x: Tensor) -> Tensor:
-    return Exp.apply(x * math.log(2.0))
+    return Exp2.apply(x)
 
 
 def log(x: Tensor) -> Tensor:
@@ -320,11 +352,11 @@ def log1p(x: Tensor) -> Tensor:
 
 
 def log2(x: Tensor) -> Tensor:
-    return Log.apply(x) / math.log(2.0)
+    return LogBase.apply(x, 2)
 
 
 def log10(x: Tensor) -> Tensor:
-    return Log.apply(x) / math.log(10.0)
+    return LogBase.apply(x, 10)
 
 
 def sqrt(x: Tensor) -> Tensor:

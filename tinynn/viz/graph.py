@@ -153,15 +153,19 @@ def _name_table(names) -> dict[int, str]:
 
 
 def _small_values(t: Tensor, max_elements: int) -> str | None:
-    """The numbers of ``t`` on one line, or None when it has more than ``max_elements``."""
+    """The numbers of ``t`` on one line, nested like lists, or None when it has more than ``max_elements``."""
     if t.numel() > max_elements:
         return None
-    array = t.detach().cpu().numpy()
-    text = np.array2string(array, separator=", ", formatter={"float_kind": _number, "bool": str})
-    return " ".join(text.split())
+    return _nested(t.tolist())
 
 
-def _number(v) -> str:
+def _nested(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_nested(v) for v in value) + "]"
+    return _number(value) if isinstance(value, float) else str(value)
+
+
+def _number(v: float) -> str:
     """4 decimals without trailing zeros (``1.``, ``0.25``, ``-1.5``), or ``1.235e-07`` when tiny or huge."""
     if v == 0 or 1e-3 <= abs(v) < 1e5 or not np.isfinite(v):
         return f"{v:.4f}".rstrip("0")

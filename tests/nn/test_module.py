@@ -1,0 +1,306 @@
+"""Module (tinynn/nn/module.py) exercised through the layers of nn: registration rules, traversal and
+tied parameters, state_dict keys and order against PyTorch, load_state_dict errors, weights moving
+between PyTorch and tinynn, train/eval, zero_grad, apply, to(), hooks and repr."""
+import copy
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import tinynn
+import tinynn.nn as nn
+from tests.helpers import assert_close, needs_torch, torch
+
+
+class Net:
+    """The same nested model for either library: ``Net.build(nn, tinynn)`` or ``Net.build(torch.nn, torch)``."""
+
+    @staticmethod
+    def build(lib, t):
+        class Model(lib.Module):
+            def __init__(self):
+                super().__init__()
+                self.embed = lib.Embedding(7, 4, padding_idx=0)
+                self.body = lib.Sequential(OrderedDict([
+                    ("fc1", lib.Linear(4, 6)), ("act", lib.GELU("tanh")), ("drop", lib.Dropout(0.1)),
+                    ("fc2", lib.Linear(6, 5, bias=False)),
+                ]))
+                self.heads = lib.ModuleDict({"cls": lib.Linear(5, 3), "reg": lib.Linear(5, 1)})
+                self.blocks = lib.ModuleList([lib.PReLU(4), lib.Tanh(), lib.Tanh()])  # PReLU over dim 1 (length 4)
+                self.scales = lib.ParameterList([lib.Parameter(t.ones(5))])
+                self.register_buffer("offset", t.zeros(5))
+                self.register_buffer("cache", t.zeros(2), persistent=False)
+
+            def forward(self, ids):
+                h = self.body(self.embed(ids)) * self.scales[0] + self.offset
+                for block in self.blocks:
+                    h = block(h)
+                return self.heads["cls"](h), self.heads["reg"](h)
+
+        return Model()
+
+
+def _ids():
+    return np.array([[1, 2, 0, 6], [3, 3, 5, 4]], dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------- registration
+def test_assignment_registers_parameters_modules_and_buffers():
+    m = nn.Module()
+    m.w = nn.Parameter(tinynn.zeros(2))
+    m.child = nn.Linear(2, 2)
+    m.plain = tinynn.zeros(3)                     # a plain tensor is just an attribute
+    m.register_buffer("stat", tinynn.ones(2))
+    m.register_buffer("tmp", tinynn.ones(1), persistent=False)
+    m.register_parameter("absent", None)
+    assert [n for n, _ in m.named_parameters()] == ["w", "child.weight", "child.bias"]
+    assert [n for n, _ in m.named_buffers()] == ["stat", "tmp"]
+    assert list(m.state_dict()) == ["w", "stat", "child.weight", "child.bias"]
+    assert list(m.children()) == [m.child] and m.absent is None
+    m.stat = tinynn.full((2,), 5.0)             # a tensor assigned to a buffer name replaces the buffer
+    assert m.state_dict()["stat"].numpy().tolist() == [5.0, 5.0]
+    del m.w
+    assert "w" not in dict(m.named_parameters())
+    m.child = None
+    assert list(m.children()) == [] and "child.weight" not in m.state_dict()
+
+
+def test_registration_errors():
+    m = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        m.weight = tinynn.zeros(2, 2)
+    with pytest.raises(KeyError, match="'.'"):
+        m.register_parameter("a.b", nn.Parameter(tinynn.zeros(1)))
+    with pytest.raises(TypeError, match="Parameter or None"):
+        m.register_parameter("extra", tinynn.zeros(1))
+    with pytest.raises(KeyError, match="already exists"):
+        m.register_buffer("weight", tinynn.zeros(1))
+    seq = nn.Sequential(nn.ReLU())
+    with pytest.raises(TypeError, match="child module '0'"):
+        setattr(seq, "0", 3)
+
+    class Early(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(tinynn.zeros(1))
+
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        Early()
+
+
+def test_tied_parameters_appear_once():
+    class TiedLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(10, 4)
+            self.head = nn.Linear(4, 10, bias=False)
+            self.head.weight = self.embed.weight
+
+    model = TiedLM()
+    assert [n for n, _ in model.named_parameters()] == ["embed.weight"]
+    assert len(list(model.parameters())) == 1
+    assert [n for n, _ in model.named_parameters(remove_duplicate=False)] == ["embed.weight", "head.weight"]
+    assert list(model.state_dict()) == ["embed.weight", "head.weight"]  # state_dict keeps both names
+    ids = tinynn.tensor([[1, 2, 3]])
+    model.head(model.embed(ids)).sum().backward()
+    assert model.embed.weight.grad is model.head.weight.grad  # one tensor, both uses accumulated
+    np.testing.assert_array_equal(model.embed.weight.grad.numpy()[0], model.head.weight.grad.numpy()[0])
+
+
+# ---------------------------------------------------------------------------- state dicts
+@needs_torch
+def test_state_dict_keys_order_and_shapes_match_torch():
+    ours, theirs = Net.build(nn, tinynn), Net.build(torch.nn, torch)
+    ours_sd, theirs_sd = ours.state_dict(), theirs.state_dict()
+    assert list(ours_sd) == list(theirs_sd)
+    assert [tuple(v.shape) for v in ours_sd.values()] == [tuple(v.shape) for v in theirs_sd.values()]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
+    assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
+
+
+@needs_torch
+def test_torch_weights_load_into_tinynn_and_back():
+    torch.manual_seed(0)
+    theirs = Net.build(torch.nn, torch).double().eval()
+    ours = Net.build(nn, tinynn).double().eval()
+    result = ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    ids = _ids()
+    for a, b in zip(ours(tinynn.tensor(ids)), theirs(torch.tensor(ids))):
+        assert_close(a, b)
+    # and back: change tinynn's weights, move them into a fresh PyTorch model
+    for p in ours.parameters():
+        p.data = p.data * 1.5
+    fresh = Net.build(torch.nn, torch).double().eval()
+    fresh.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    for a, b in zip(ours(tinynn.tensor(ids)), fresh(torch.tensor(ids))):
+        assert_close(a, b)
+
+
+def test_load_state_dict_reports_every_problem():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    state = model.state_dict()
+    state.pop("1.bias")
+    state["0.weight"] = tinynn.zeros(4, 2)
+    state["2.weight"] = tinynn.zeros(1)
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(state)
+    text = str(info.value)
+    assert "Error(s) in loading state_dict for Sequential" in text
+    assert 'Missing key(s) in state_dict: "1.bias"' in text
+    assert 'Unexpected key(s) in state_dict: "2.weight"' in text
+    assert "size mismatch for 0.weight: copying a param with shape (4, 2) from checkpoint, " \
+           "the shape in current model is (3, 2)" in text
+    with pytest.raises(RuntimeError, match="size mismatch"):  # shapes are checked even when not strict
+        model.load_state_dict(state, strict=False)
+    state["0.weight"] = tinynn.ones(3, 2)
+    result = model.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["1.bias"] and result.unexpected_keys == ["2.weight"]
+    np.testing.assert_array_equal(model[0].weight.detach().numpy(), 1.0)
+
+
+def test_load_state_dict_copies_into_the_same_parameters():
+    model = nn.Linear(3, 2)
+    weight = model.weight
+    before = weight._version
+    model.load_state_dict({"weight": np.full((2, 3), 2.0), "bias": np.zeros(2)})
+    assert model.weight is weight and weight.dtype == tinynn.float32
+    assert weight._version > before
+    np.testing.assert_array_equal(weight.detach().numpy(), 2.0)
+
+
+def test_non_persistent_buffers_stay_out_of_the_state_dict():
+    model = Net.build(nn, tinynn)
+    assert "cache" not in model.state_dict() and "offset" in model.state_dict()
+    assert "cache" in dict(model.named_buffers())
+
+
+# ---------------------------------------------------------------------------- modes, gradients, apply, to
+def test_train_and_eval_reach_every_submodule():
+    model = Net.build(nn, tinynn)
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert not any(m.training for m in model.modules())
+    x = tinynn.randn(4, 6)
+    assert model.body.drop(x) is x          # dropout is the identity in eval mode
+    model.train()
+    assert all(m.training for m in model.modules())
+    with pytest.raises(ValueError):
+        model.train("yes")
+
+
+def test_zero_grad_and_requires_grad_():
+    model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    model(tinynn.randn(4, 3)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
+    assert all(np.all(p.grad.numpy() == 0) for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    model.requires_grad_(False)
+    assert not any(p.requires_grad for p in model.parameters())
+    assert not model(tinynn.randn(1, 3)).requires_grad
+
+
+def test_apply_visits_children_first_and_can_initialise():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Linear(2, 2), nn.ReLU()))
+    visited = []
+    assert model.apply(lambda m: visited.append(type(m).__name__)) is model
+    assert visited == ["Linear", "Linear", "ReLU", "Sequential", "Sequential"]
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    model.apply(init_weights)
+    assert all(np.all(m.weight.detach().numpy() == 1) for m in model.modules() if isinstance(m, nn.Linear))
+
+
+def test_to_float64_converts_in_place_and_keeps_identities():
+    model = Net.build(nn, tinynn)
+    model.register_buffer("steps", tinynn.tensor(3))
+    params = list(model.parameters())
+    model(tinynn.tensor(_ids()))[0].sum().backward()
+    assert model.to(tinynn.float64) is model
+    assert list(model.parameters()) == params                      # the same Parameter objects
+    assert all(p.dtype == tinynn.float64 for p in params)
+    assert all(p.grad.dtype == tinynn.float64 for p in params if p.grad is not None)
+    assert model.offset.dtype == tinynn.float64 and model.steps.dtype == tinynn.int64  # ints stay ints
+    out = model(tinynn.tensor(_ids()))[0]
+    assert out.dtype == tinynn.float64
+    assert model.float().embed.weight.dtype == tinynn.float32
+    with pytest.raises(TypeError, match="floating point"):
+        model.to(tinynn.int32)
+
+
+# ---------------------------------------------------------------------------- hooks
+def test_forward_hooks_record_and_replace_activations():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    activations = {}
+
+    def record(name):
+        def hook(module, args, output):
+            activations[name] = output.detach()
+        return hook
+
+    handles = [m.register_forward_hook(record(name)) for name, m in model.named_children()]
+    x = tinynn.randn(5, 3)
+    out = model(x)
+    assert list(activations) == ["0", "1", "2"]
+    assert_close(activations["1"], model[1](model[0](x)))
+    assert_close(activations["2"], out)
+    assert np.all(activations["1"].numpy() >= 0)
+    for h in handles:
+        h.remove()
+    activations.clear()
+    model(x)
+    assert activations == {}
+
+    doubled = model[2].register_forward_hook(lambda m, args, output: output * 2)
+    assert_close(model(x), out * 2)
+    doubled.remove()
+    with model[0].register_forward_pre_hook(lambda m, args: (args[0] * 0,)):
+        zeroed = model(x)
+    assert_close(zeroed, model(tinynn.zeros(5, 3)))
+    assert_close(model(x), out)
+
+
+# ---------------------------------------------------------------------------- repr
+@needs_torch
+def test_repr_matches_torch():
+    def build(lib, t):
+        return lib.Sequential(
+            lib.Embedding(10, 4, padding_idx=1), lib.Flatten(), lib.Linear(16, 8), lib.LeakyReLU(0.2, inplace=True),
+            lib.Dropout(0.25), lib.Sequential(lib.Linear(8, 8, bias=False), lib.GELU("tanh"), lib.Softplus(beta=2.0)),
+            lib.ModuleList([lib.Linear(8, 8), lib.Linear(8, 8), lib.SiLU()]), lib.Bilinear(2, 3, 4),
+            lib.ModuleDict({"norm": lib.Identity(), "act": lib.Softmax(dim=-1)}), lib.PReLU(3),
+            lib.Unflatten(1, (2, 4)), lib.Dropout2d(), lib.Hardtanh(-2.0, 2.0), lib.ELU(alpha=0.5),
+        )
+    assert repr(build(nn, tinynn)) == repr(build(torch.nn, torch))
+    assert repr(Net.build(nn, tinynn)) == repr(Net.build(torch.nn, torch)).replace("torch.", "tinynn.")
+
+
+# ---------------------------------------------------------------------------- copying, reassignment, train()
+def test_deepcopy_of_a_module():
+    model = nn.Linear(2, 2)
+    clone = copy.deepcopy(model)
+    assert clone.weight is not model.weight
+    np.testing.assert_array_equal(clone.weight.detach().numpy(), model.weight.detach().numpy())
+
+
+def test_reassigning_a_parameter_keeps_its_position():
+    layer = nn.Linear(2, 3)
+    layer.weight = nn.Parameter(tinynn.zeros(3, 2))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+
+
+def test_train_calls_the_childrens_train():
+    class Frozen(nn.Module):
+        def train(self, mode=True):
+            return super().train(False)  # e.g. a layer that must stay in eval mode
+
+    model = nn.Sequential(Frozen(), nn.Linear(1, 1))
+    model.train()
+    assert model[0].training is False

@@ -1,0 +1,283 @@
+"""Fused activation functions: each computes f(x) and its slope f'(x) in one pass over the input.
+
+Written with separate tensor ops, tanh-GELU  0.5 x (1 + tanh(k (x + 0.044715 x^3)))  is about ten
+graph nodes and as many full-size temporaries, forward and backward. Here every activation is one
+op (``Pointwise``):
+
+    forward:   y = f(x) and d = f'(x), computed together (they share most subexpressions)
+    backward:  dL/dx = g * d
+
+A second derivative (``create_graph=True``) needs d as a function of x, not as saved numbers, so
+then the backward recomputes f'(x) from x with differentiable tensor ops (``slope``). The two
+paths are the same formula; the tests gradcheck the first and gradgradcheck the second.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd import grad_mode
+from ..autograd.function import Op
+from ..backend import array_module_of
+from ..tensor import Tensor
+from .arithmetic import clamp
+from .special import erf_array
+from .unary import erf, exp, sigmoid, tanh
+
+
+def _stable_sigmoid(xp, z):
+    """1 / (1 + e^-z) from e = e^-|z| (never overflows); also returns e."""
+    e = xp.exp(-xp.abs(z))
+    s = xp.where(z >= 0, 1.0, e)
+    s /= 1 + e
+    return s, e
+
+
+def _mask(condition: Tensor, like: Tensor) -> Tensor:
+    """A boolean tensor as 0/1 in like's dtype (a constant: no gradient flows through it)."""
+    return condition.to(like.dtype)
+
+
+class Pointwise(Op):
+    """y = f(x) elementwise. Subclasses give ``value_and_slope`` (arrays) and ``slope`` (tensors)."""
+
+    @staticmethod
+    def value_and_slope(xp, x, *params):
+        """(f(x), f'(x)) as arrays of x's dtype."""
+        raise NotImplementedError
+
+    @staticmethod
+    def slope(x: Tensor, *params) -> Tensor:
+        """f'(x) built from differentiable tensor ops (used only when building a graph for a 2nd derivative)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def forward(ctx, x, *params):
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"{type(ctx).__name__.lower()}: expected a floating point tensor, got {x.dtype}")
+        # NumPy ufuncs turn 0-d arrays into scalars (no in-place ``out=``): compute on a 1-element view
+        flat = x.reshape(1) if x.ndim == 0 else x
+        y, d = type(ctx).value_and_slope(array_module_of(x), flat, *params)
+        if x.ndim == 0:
+            y, d = y.reshape(()), d.reshape(())
+        ctx.params = params
+        ctx.save_for_backward(x, d)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, d = ctx.saved_tensors
+        if grad_mode.enabled:
+            return grad * type(ctx).slope(x, *ctx.params)
+        return grad * d
+
+
+class LeakyRelu(Pointwise):
+    """y = x if x > 0 else a x;  dy/dx = 1 if x > 0 else a  (a = negative_slope)."""
+
+    @staticmethod
+    def value_and_slope(xp, x, negative_slope):
+        d = (x > 0).astype(x.dtype)
+        d *= 1 - negative_slope
+        d += negative_slope
+        return x * d, d
+
+    @staticmethod
+    def slope(x, negative_slope):
+        return _mask(x > 0, x) * (1 - negative_slope) + negative_slope
+
+
+class Elu(Pointwise):
+    """y = s x if x > 0 else s a (e^(c x) - 1);  dy/dx = s if x > 0 else s a c e^(c x).
+
+    ELU: s = c = 1.  SELU: fixed a, s.  CELU: c = 1 / a.  (a = alpha, s = scale, c = input_scale.)
+    """
+
+    @staticmethod
+    def value_and_slope(xp, x, alpha, scale, input_scale):
+        positive = x > 0
+        # only the x <= 0 side is used (so no overflow); expm1 keeps e^z - 1 accurate near 0
+        expm1_neg = xp.expm1(xp.minimum(x, 0) * input_scale)
+        y = xp.where(positive, x * scale, expm1_neg * (scale * alpha))
+        expm1_neg += 1
+        d = xp.where(positive, scale, expm1_neg * (scale * alpha * input_scale))
+        return y, d
+
+    @staticmethod
+    def slope(x, alpha, scale, input_scale):
+        positive = _mask(x > 0, x)
+        negative_side = exp(clamp(x, max=0.0) * input_scale) * (scale * alpha * input_scale)
+        return positive * scale + (1 - positive) * negative_side
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_CUBIC = 0.044715
+
+
+class Gelu(Pointwise):
+    """GELU: y = x Phi(x), with Phi the standard normal CDF.
+
+    exact ('none'):  Phi(x) = (1 + erf(x / sqrt 2)) / 2,  phi(x) = Phi'(x) = e^(-x^2/2) / sqrt(2 pi)
+        dy/dx = Phi(x) + x phi(x)                                      (product rule)
+    'tanh':  Phi(x) ~ (1 + t) / 2,  t = tanh(u),  u = k (x + c x^3),  k = sqrt(2/pi),  c = 0.044715
+        dy/dx = (1 + t) / 2 + x/2 (1 - t^2) du/dx,  du/dx = k (1 + 3 c x^2)   (tanh' = 1 - tanh^2)
+    """
+
+    @staticmethod
+    def value_and_slope(xp, x, approximate):
+        if approximate == "tanh":
+            x2 = x * x
+            t = x2 * (_GELU_CUBIC * _SQRT_2_OVER_PI)
+            t += _SQRT_2_OVER_PI
+            t *= x                                   # u = k (x + c x^3)
+            xp.tanh(t, out=t)
+            half_1pt = t + 1
+            half_1pt *= 0.5                          # (1 + t) / 2
+            du = x2 * (3 * _GELU_CUBIC * _SQRT_2_OVER_PI)
+            du += _SQRT_2_OVER_PI                    # du/dx
+            t *= t
+            xp.subtract(1, t, out=t)                 # 1 - t^2
+            t *= du
+            t *= x
+            t *= 0.5
+            t += half_1pt                            # dy/dx
+            return x * half_1pt, t
+        cdf = erf_array(x * _INV_SQRT_2)
+        cdf += 1
+        cdf *= 0.5
+        pdf = x * x
+        pdf *= -0.5
+        xp.exp(pdf, out=pdf)
+        pdf *= x * _INV_SQRT_2PI                     # x phi(x)
+        pdf += cdf
+        return x * cdf, pdf
+
+    @staticmethod
+    def slope(x, approximate):
+        if approximate == "tanh":
+            t = tanh((x + _GELU_CUBIC * x * x * x) * _SQRT_2_OVER_PI)
+            du = (1 + 3 * _GELU_CUBIC * x * x) * _SQRT_2_OVER_PI
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+        return 0.5 * (1 + erf(x * _INV_SQRT_2)) + x * exp(-0.5 * x * x) * _INV_SQRT_2PI
+
+
+class Silu(Pointwise):
+    """SiLU / swish: y = x s,  s = sigmoid(x);  dy/dx = s + x s (1 - s) = s (1 + x (1 - s))."""
+
+    @staticmethod
+    def value_and_slope(xp, x):
+        s, _ = _stable_sigmoid(xp, x)
+        d = 1 - s
+        d *= x
+        d += 1
+        d *= s
+        return x * s, d
+
+    @staticmethod
+    def slope(x):
+        s = sigmoid(x)
+        return s * (1 + x * (1 - s))
+
+
+def _stable_softplus(xp, z):
+    """log(1 + e^z) = max(z, 0) + log(1 + e^-|z|) (no overflow), with sigmoid(z) as a by-product."""
+    s, e = _stable_sigmoid(xp, z)
+    return xp.maximum(z, 0) + xp.log1p(e), s
+
+
+class Softplus(Pointwise):
+    """y = log(1 + e^(b x)) / b, and y = x where b x > threshold;  dy/dx = sigmoid(b x) (or 1)."""
+
+    @staticmethod
+    def value_and_slope(xp, x, beta, threshold):
+        z = x * beta
+        soft, s = _stable_softplus(xp, z)
+        if beta != 1:
+            soft /= beta
+        linear = z > threshold
+        return xp.where(linear, x, soft), xp.where(linear, 1.0, s)
+
+    @staticmethod
+    def slope(x, beta, threshold):
+        linear = _mask(x * beta > threshold, x)
+        return linear + (1 - linear) * sigmoid(x * beta)
+
+
+class Mish(Pointwise):
+    """y = x tanh(softplus(x));  dy/dx = t + x sigmoid(x) (1 - t^2),  t = tanh(softplus(x))
+    (softplus' = sigmoid, tanh' = 1 - tanh^2)."""
+
+    @staticmethod
+    def value_and_slope(xp, x):
+        soft, s = _stable_softplus(xp, x)
+        t = xp.tanh(soft, out=soft)
+        d = t * t
+        xp.subtract(1, d, out=d)
+        d *= s
+        d *= x
+        d += t
+        return x * t, d
+
+    @staticmethod
+    def slope(x):
+        t = tanh(Softplus.apply(x, 1.0, math.inf))
+        return t + x * sigmoid(x) * (1 - t * t)
+
+
+class LogSigmoid(Pointwise):
+    """y = log sigmoid(x) = min(x, 0) - log(1 + e^-|x|);  dy/dx = 1 - sigmoid(x) = sigmoid(-x)."""
+
+    @staticmethod
+    def value_and_slope(xp, x):
+        s, e = _stable_sigmoid(xp, -x)
+        return xp.minimum(x, 0) - xp.log1p(e), s
+
+    @staticmethod
+    def slope(x):
+        return sigmoid(-x)
+
+
+class Hardtanh(Pointwise):
+    """y = clamp(x, lo, hi);  dy/dx = 1 strictly inside (lo, hi), else 0."""
+
+    @staticmethod
+    def value_and_slope(xp, x, lo, hi):
+        return xp.clip(x, lo, hi), ((x > lo) & (x < hi)).astype(x.dtype)
+
+    @staticmethod
+    def slope(x, lo, hi):
+        return _mask((x > lo) & (x < hi), x)
+
+
+class Hardsigmoid(Pointwise):
+    """y = clamp(x / 6 + 1/2, 0, 1);  dy/dx = 1/6 for -3 < x < 3, else 0."""
+
+    @staticmethod
+    def value_and_slope(xp, x):
+        y = x / 6
+        y += 0.5
+        d = ((x > -3) & (x < 3)).astype(x.dtype)
+        d /= 6
+        return xp.clip(y, 0, 1, out=y), d
+
+    @staticmethod
+    def slope(x):
+        return _mask((x > -3) & (x < 3), x) / 6
+
+
+class Hardswish(Pointwise):
+    """y = x clamp(x + 3, 0, 6) / 6;  dy/dx = 0 for x <= -3,  x/3 + 1/2 for -3 < x < 3,  1 from 3 on."""
+
+    @staticmethod
+    def value_and_slope(xp, x):
+        gate = x + 3
+        xp.clip(gate, 0, 6, out=gate)
+        gate /= 6
+        d = xp.where(x <= -3, 0.0, xp.where(x < 3, x / 3 + 0.5, 1.0))
+        return x * gate, d.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def slope(x):
+        middle = _mask((x > -3) & (x < 3), x)
+        return middle * (x / 3 + 0.5) + _mask(x >= 3, x)

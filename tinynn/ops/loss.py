@@ -1,0 +1,264 @@
+"""Fused losses: softmax cross-entropy in one op, and the log-sigmoid that BCE-with-logits uses.
+
+Cross-entropy. x: (N, C, d1, ...) logits, class axis 1 (unbatched (C,) input is made (1, C) by
+the caller). At each position the loss is a weighted sum of log-probabilities:
+
+    logp = x - logsumexp(x)          (computed as s - log(sum(exp(s))), s = x - max(x): no overflow)
+    loss = -sum_c q_c * logp_c
+
+where q is the "target weight" of each class:
+
+    class index t:    q_c = w_c * ((1 - eps) * [c == t] + eps / C)      (0 where t == ignore_index)
+    probabilities p:  q_c = w_c * ((1 - eps) * p_c + eps / C)
+
+(w: the class weights, 1 when none; eps: label smoothing). For indices this is PyTorch's
+(1 - eps) * nll + eps / C * (-sum_c w_c logp_c). Because d logp_c / d x_k = [c == k] - softmax_k,
+
+    dloss/dx_k = -q_k + softmax_k * sum_c q_c = softmax_k * Q - q_k,    Q = sum_c q_c,
+
+which for one unweighted index target is the familiar softmax - onehot. For probability targets
+the loss is also differentiable in p: dloss/dp_c = -(1 - eps) * w_c * logp_c.
+
+Reductions: 'none' keeps one loss per position; 'sum' adds them; 'mean' divides the sum by
+sum of w_t over non-ignored positions (index targets; the count when unweighted) or by the number
+of positions (probability targets). When every target is ignored the mean is 0/0 = nan and the
+gradient is 0, as in PyTorch.
+
+As in the normalization op, backward runs on raw arrays for a first-order call and is built
+from differentiable tinynn ops (softmax recomputed from x) under ``create_graph=True``.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd import grad_mode
+from ..autograd.function import Op
+from ..backend import array_module_of
+from ..tensor import Tensor
+from .reduce import log_softmax, softmax, sum as sum_of
+from .arithmetic import clamp
+from .indexing import where
+from .unary import log, sigmoid
+
+__all__ = ["binary_cross_entropy_pointwise", "cross_entropy_fused", "log_sigmoid"]
+
+
+class CrossEntropy(Op):
+    """loss = -sum_c q_c log softmax(x)_c per position; see the module docstring for q and the backward."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, label_smoothing, reduction, probabilities):
+        xp = array_module_of(x)
+        c, eps = x.shape[1], label_smoothing
+        shifted = x - x.max(axis=1, keepdims=True)  # <= 0: exp cannot overflow
+        softmax = xp.exp(shifted)
+        total_exp = softmax.sum(axis=1, keepdims=True)
+        log_total = xp.log(total_exp)  # logp = shifted - log_total
+        softmax *= 1.0 / total_exp  # kept for backward, which then needs no exp
+        w = None if weight is None else weight.astype(x.dtype, copy=False).reshape((c,) + (1,) * (x.ndim - 2))
+        if probabilities:
+            logp = shifted
+            logp -= log_total
+            q = target * (1.0 - eps) + eps / c if eps else target
+            if w is not None:
+                q = q * w
+            loss = -(q * logp).sum(axis=1)
+            denominator = loss.size
+            ctx.q, ctx.logp = q, logp
+        else:  # only logp at the targets (and its weighted sum when smoothing) is needed
+            valid = target != ignore_index
+            key = _class_key(xp.where(valid, target, 0), xp)  # ignored positions read class 0...
+            w_t = valid.astype(x.dtype) if w is None else weight.astype(x.dtype)[key[1]] * valid  # ...with weight 0
+            log_total = log_total[:, 0]
+            loss = shifted[key] - log_total
+            loss *= -(1.0 - eps) * w_t
+            if eps:  # -eps/C sum_c w_c logp_c = -eps/C (sum_c w_c shifted_c - log_total sum_c w_c)
+                weighted_sum = (shifted * w).sum(axis=1) if w is not None else shifted.sum(axis=1)
+                weighted_sum -= log_total * (float(w.sum()) if w is not None else c)
+                weighted_sum *= valid
+                weighted_sum *= -eps / c
+                loss += weighted_sum
+            denominator = float(w_t.sum())
+            ctx.key, ctx.valid, ctx.w_t = key, valid, w_t
+        ctx.softmax, ctx.w, ctx.eps = softmax, w, eps
+        ctx.reduction, ctx.probabilities, ctx.denominator = reduction, probabilities, denominator
+        ctx.save_for_backward(x, target)
+        if reduction == "none":
+            return loss
+        total = loss.sum()
+        if reduction == "mean":  # every target ignored: 0 / 0 = nan, as in PyTorch
+            total = total / denominator if denominator else total * math.nan
+        return xp.asarray(total, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved_tensors
+        if grad_mode.enabled:
+            return _cross_entropy_backward_graph(ctx, grad, x, target)
+        return _cross_entropy_backward_arrays(ctx, grad._data)
+
+
+def _class_key(classes, xp) -> tuple:
+    """Index tuple picking, at each position (n, i, j, ...), class ``classes[n, i, j, ...]`` on axis 1.
+
+    ``a[key]`` has the positions' shape (N, d1, ...); each entry of ``a`` is named at most once,
+    so ``a[key] -= v`` is safe.
+    """
+    ndim = classes.ndim
+    key = [xp.arange(size).reshape([size if i == axis else 1 for i in range(ndim)])
+           for axis, size in enumerate(classes.shape)]
+    key.insert(1, classes)
+    return tuple(key)
+
+
+def _position_grad(ctx, g):
+    """dL/d(loss at each position): the upstream gradient, divided by the total weight for 'mean'.
+
+    A raw array of the positions' shape ('none') or 0-d. All ignored: 0 (PyTorch's gradient).
+    """
+    if ctx.reduction == "mean":
+        return g * (1.0 / ctx.denominator) if ctx.denominator else g * 0.0
+    return g
+
+
+def _cross_entropy_backward_arrays(ctx, g):
+    """softmax * Q - q, scaled by each position's gradient, on raw arrays with one full-size temporary."""
+    need_x, need_target = ctx.needs_input_grad[:2]
+    g_pos = _position_grad(ctx, g)
+    expand = (slice(None), None)  # positions (N, d1, ...) -> (N, 1, d1, ...) against the class axis
+    c, eps = ctx.softmax.shape[1], ctx.eps
+    grad_x = grad_target = None
+    if need_x:
+        dx = ctx.softmax.copy()
+        if ctx.probabilities:
+            q = ctx.q * (g_pos[expand] if g_pos.ndim else g_pos)
+            dx *= q.sum(axis=1, keepdims=True)
+            dx -= q
+        else:
+            w_t = ctx.w_t * g_pos
+            total_w = c if ctx.w is None else float(ctx.w.sum())
+            coef = (1.0 - eps) * w_t  # Q = (1 - eps) w_t + eps / C * sum(w) at each position
+            if eps:
+                smooth = (eps / c) * (ctx.valid * g_pos)
+                coef = coef + smooth * total_w
+            dx *= coef[expand]
+            dx[ctx.key] -= (1.0 - eps) * w_t
+            if eps:
+                dx -= smooth[expand] * (ctx.w if ctx.w is not None else 1.0)
+        grad_x = Tensor._make(dx)
+    if need_target:
+        dp = ctx.logp * (-(1.0 - eps))
+        if ctx.w is not None:
+            dp *= ctx.w
+        dp *= g_pos[expand] if g_pos.ndim else g_pos
+        grad_target = Tensor._make(dp)
+    return grad_x, grad_target
+
+
+def _cross_entropy_backward_graph(ctx, grad, x, target):
+    """softmax * Q - q (and the target gradient) from tinynn ops, so it can be differentiated again."""
+    need_x, need_target = ctx.needs_input_grad[:2]
+    xp = array_module_of(ctx.softmax)
+    c, eps = ctx.softmax.shape[1], ctx.eps
+    scale = grad.unsqueeze(1) if ctx.reduction == "none" else grad
+    if ctx.reduction == "mean":
+        scale = scale * (1.0 / ctx.denominator if ctx.denominator else 0.0)
+    w = None if ctx.w is None else Tensor._make(ctx.w)
+    if ctx.probabilities:
+        q = target * (1.0 - eps) + eps / c if eps else target
+        q = q * w if w is not None else q
+    else:  # a constant: q = (1 - eps) w_t onehot + eps / C w, zero at ignored positions
+        dense = xp.zeros_like(ctx.softmax)
+        dense[ctx.key] = (1.0 - eps) * ctx.w_t
+        if eps:
+            dense += (eps / c) * (ctx.w if ctx.w is not None else 1.0) * ctx.valid[:, None]
+        q = Tensor._make(dense)
+    grad_x = grad_target = None
+    if need_x:
+        grad_x = (softmax(x, 1) * sum_of(q, 1, keepdim=True) - q) * scale
+    if need_target:
+        dp = log_softmax(x, 1) * (-(1.0 - eps))
+        grad_target = (dp * w if w is not None else dp) * scale
+    return grad_x, grad_target
+
+
+def cross_entropy_fused(x: Tensor, target: Tensor, weight=None, ignore_index: int = -100,
+                        label_smoothing: float = 0.0, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy as one op. x: (N, C, d1, ...); target: (N, d1, ...) int or x's shape float.
+
+    Arguments are assumed checked (``nn.functional.cross_entropy`` checks them); ``weight`` is a
+    (C,) tensor or array of class weights, treated as a constant.
+    """
+    probabilities = target.dtype.kind == "f"
+    w = weight._data if isinstance(weight, Tensor) else weight
+    return CrossEntropy.apply(x, target, w, ignore_index, float(label_smoothing), reduction, probabilities)
+
+
+class LogSigmoid(Op):
+    """y = log sigmoid(x) = -(max(-x, 0) + log(1 + e^-|x|));  dy/dx = sigmoid(-x) = 1 - sigmoid(x).
+
+    The split into max(-x, 0) and log1p(e^-|x|) keeps every term finite for any x (at x = -1e4,
+    y = -1e4 exactly); the derivative, from the stable sigmoid op, is right at x = 0 too.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = array_module_of(x)
+        y = xp.log1p(xp.exp(-xp.abs(x)))
+        y += xp.maximum(-x, 0)
+        xp.negative(y, out=y)
+        ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * sigmoid(-x)
+
+
+def log_sigmoid(x: Tensor) -> Tensor:
+    return LogSigmoid.apply(x)
+
+
+class BinaryCrossEntropy(Op):
+    """loss = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 (PyTorch's convention).
+
+    The clamp keeps the loss finite at x = 0 or 1. The gradient is PyTorch's, written so that it
+    stays finite there too:
+
+        dloss/dx = (x - y) / max(x (1 - x), 1e-12)        (= -y/x + (1 - y)/(1 - x) inside)
+        dloss/dy = log(1 - x) - log(x)                     (the clamped logs)
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = array_module_of(x)
+        ctx.save_for_backward(x, y)
+        return -(y * _clamped_log(x, xp) + (1 - y) * _clamped_log(1 - x, xp))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        grad_x = grad * (x - y) / clamp(x * (1 - x), min=1e-12) if need_x else None
+        grad_y = None
+        if need_y:
+            grad_y = grad * (_clamped_log_tensor(1 - x) - _clamped_log_tensor(x))
+        return grad_x, grad_y
+
+
+def _clamped_log_tensor(v: Tensor) -> Tensor:
+    """max(log v, -100) from differentiable ops, never evaluating log(0)."""
+    positive = v > 0
+    return where(positive, clamp(log(where(positive, v, 1.0)), min=-100.0), -100.0)
+
+
+def _clamped_log(v, xp):
+    """max(log v, -100), and -100 at v = 0 without taking log(0)."""
+    positive = v > 0
+    return xp.where(positive, xp.maximum(xp.log(xp.where(positive, v, 1)), -100), -100).astype(v.dtype, copy=False)
+
+
+def binary_cross_entropy_pointwise(x: Tensor, y: Tensor) -> Tensor:
+    """The unreduced, unweighted binary cross-entropy of probabilities ``x`` against targets ``y``."""
+    return BinaryCrossEntropy.apply(x, y)

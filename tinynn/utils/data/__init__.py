@@ -1,0 +1,20 @@
+"""Datasets, samplers and the DataLoader (``tinynn.utils.data``, as ``torch.utils.data``).
+
+    dataset.py     Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, random_split
+    sampler.py     Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,
+                   WeightedRandomSampler, BatchSampler
+    collate.py     default_collate, default_convert
+    dataloader.py  DataLoader, get_worker_info
+"""
+from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from .sampler import (
+    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler,
+)
+from .collate import default_collate, default_convert
+from .dataloader import DataLoader, get_worker_info
+
+__all__ = [
+    "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
+    "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
+    "default_collate", "default_convert", "DataLoader", "get_worker_info",
+]
