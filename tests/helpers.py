@@ -103,16 +103,6 @@ def assert_matches_torch(fn_tinynn, fn_torch, *arrays, rtol: float = PARITY_RTOL
             assert_close(got, expected, rtol, atol, what=f"gradient of input {i}")
 
 
-# A known bug outside tests/ops' files (reported to the lead, to be fixed in tinynn/autograd/function.py):
-# NumPy ufuncs on 0-d arrays return NumPy scalars, and Node._resolve_saved takes a saved np.float64
-# for a Python float (it subclasses float), so an op that saves a 0-d result for backward drops it
-# from the graph: first derivatives are right, second derivatives through it are 0. Strict, so that
-# the tests marked with it fail (XPASS) once the bug is fixed: then delete this and its uses.
-scalar_saved_bug = pytest.mark.xfail(
-    strict=True, reason="tinynn/autograd/function.py: a 0-d result saved for backward leaves the graph "
-    "(np.float64 is taken for a Python float), so second derivatives through it are lost")
-
-
 def assert_module_matches_torch(ours, theirs, arrays, call=None, rtol: float = PARITY_RTOL, atol: float = PARITY_ATOL,
                                 differentiable=None, grad_seed: int = 1) -> None:
     """Copy ``ours``' weights into ``theirs`` through state_dict, run both on the same float64 inputs,

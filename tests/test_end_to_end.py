@@ -5,10 +5,7 @@ Each model is written once against the PyTorch API and built twice (``lib`` is `
 both train for a dozen steps on the same float64 batches, and the loss sequences must agree to
 1e-6 relative: every layer, loss and optimizer on the path is exercised together.
 """
-import math
-
 import numpy as np
-import pytest
 
 import tinynn
 from tests.helpers import needs_torch, torch
@@ -119,7 +116,8 @@ def run_both(build, make_optimizer, make_batches, loss_fn):
     mine = train(tinynn, ours, make_optimizer(tinynn, ours),
                  [tuple(tinynn.tensor(a) for a in b) for b in batches], loss_fn(tinynn))
     np.testing.assert_allclose(mine, theirs, rtol=1e-6)
-    assert mine[-1] < mine[0]  # and it learned something
+    # and it learned something: the batches cycle, so compare the same batches early and late
+    assert np.mean(mine[-3:]) < np.mean(mine[:3])
     return mine
 
 
@@ -165,9 +163,8 @@ def test_small_gpt_trains_like_pytorch():
     def loss_fn(lib):
         return lambda logits, targets: lib.nn.functional.cross_entropy(logits.reshape(-1, 17), targets.reshape(-1))
 
-    losses = run_both(
+    run_both(
         build_gpt,
         lambda lib, m: lib.optim.AdamW(m.parameters(), lr=3e-3, betas=(0.9, 0.99), weight_decay=0.1),
         batches, loss_fn,
     )
-    assert losses[0] == pytest.approx(math.log(17), rel=0.2)  # starts near uniform guessing

@@ -3,7 +3,9 @@
 It speaks PyTorch's API: ``import tinynn as torch`` runs PyTorch code written for the subset tinynn
 implements. Start at ``Tensor`` (tensor.py), the graph engine (autograd/) and the ops (ops/).
 """
-from . import dtypes
+from . import backend, dtypes
+
+backend.keep_freed_memory()  # avoids thousands of page faults per training step (see backend.py)
 from .dtypes import (  # noqa: F401
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
     int64, long, set_default_dtype, short, uint8,
@@ -23,6 +25,8 @@ from .creation import (  # noqa: F401
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: F401
 from .printing import set_printoptions  # noqa: F401
 from . import cuda  # noqa: F401
+from . import nn, optim, utils  # noqa: F401,E402
+from .serialization import load, save  # noqa: F401,E402
 
 __version__ = "0.1.0"
 

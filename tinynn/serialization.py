@@ -32,6 +32,7 @@ import json
 import math
 import os
 import secrets
+import stat
 import zipfile
 from typing import Any, BinaryIO
 
@@ -70,7 +71,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module=None, pickle_p
     if hasattr(f, "write"):
         _write_archive(f, arrays)
         return
-    path = os.path.abspath(os.fspath(f))
+    path = os.path.realpath(os.fspath(f))  # through a symlink, replace the file it points to
     directory, name = os.path.split(path)
     temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
     # O_EXCL: never clobber a stranger's file; mode 0o666 lets the umask decide, as open() does.
@@ -80,6 +81,8 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module=None, pickle_p
             _write_archive(handle, arrays)
             handle.flush()
             os.fsync(handle.fileno())
+        if os.path.exists(path):  # a replaced file keeps its permissions, as rewriting it in place would
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

@@ -53,6 +53,9 @@ def test_one_reference_step_matches_one_tinynn_step(name):
     share_data(name, workload, reference)
     workload.step()
     reference.step()
+    # Adam's first step is about lr * g / (|g| + eps): for gradients near eps, float32 rounding of g
+    # moves the update by a fair part of lr (PyTorch differs from the reference by 2e-5 there too),
+    # so the tolerance is a tenth of the learning rate, not a relative one.
     for param_name, param in workload.model.named_parameters():
         theirs = reference.params[reference.aliases.get(param_name, param_name)]
-        np.testing.assert_allclose(theirs, param.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=param_name)
+        np.testing.assert_allclose(theirs, param.detach().numpy(), rtol=1e-4, atol=1e-4, err_msg=param_name)

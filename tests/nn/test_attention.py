@@ -357,3 +357,21 @@ def test_mha_errors():
         m(x, x, x, key_padding_mask=tinynn.zeros(N, L, dtype=tinynn.int64))
     with pytest.raises(RuntimeError, match="expected query's last dim"):
         m(tinynn.randn(L, N, E + 2), x, x)
+
+
+@needs_torch
+def test_functional_mha_with_static_keys_and_values_matches_torch():
+    """static_k / static_v (N * heads, S, head_dim) replace the projected keys and values."""
+    w_in, b_in, w_out, b_out = rand(3 * E, E, seed=1), rand(3 * E, seed=2), rand(E, E, seed=3), rand(E, seed=4)
+    q, k = rand(L, N, E, seed=5), rand(S, N, E, seed=6)
+    static_k, static_v = rand(N * H, S + 1, E // H, seed=7), rand(N * H, S + 1, E // H, seed=8)
+
+    def call(lib):
+        fn = F.multi_head_attention_forward if lib is tinynn else torch.nn.functional.multi_head_attention_forward
+
+        def run(q, k, w_in, b_in, w_out, b_out, sk, sv):
+            return fn(q, k, k, E, H, w_in, b_in, None, None, False, 0.0, w_out, b_out, static_k=sk, static_v=sv,
+                      average_attn_weights=False)
+        return run
+
+    assert_matches_torch(call(tinynn), call(torch), q, k, w_in, b_in, w_out, b_out, static_k, static_v)

@@ -425,3 +425,20 @@ def test_cross_entropy_module_weight_is_a_buffer_that_follows_to():
     assert [name for name, _ in loss.named_buffers()] == ["weight"] and not list(loss.parameters())
     loss.double()
     assert loss.weight.dtype == tinynn.float64
+
+
+@pytest.mark.parametrize("probs,weighted,smoothing,reduction", [(False, True, 0.2, "mean"), (False, False, 0.0, "none"),
+                                                                 (True, True, 0.3, "sum"), (True, False, 0.0, "mean")])
+def test_cross_entropy_graph_backward_equals_array_backward(probs, weighted, smoothing, reduction):
+    """The create_graph=True backward (tinynn ops) gives the same numbers as the raw-array one."""
+    x, target, classes = _ce_case("NCd", probs, -100 if not probs else None, seed=3)
+    kwargs = _ce_kwargs(classes, weighted, None, smoothing, reduction, True)
+    grads = []
+    for create_graph in (False, True):
+        inputs = [leaf(x)] + ([leaf(target)] if probs else [])
+        t = inputs[1] if probs else tinynn.tensor(target)
+        out = F.cross_entropy(inputs[0], t, **kwargs)
+        grads.append(tinynn.autograd.grad(out, inputs, grad_outputs=tinynn.tensor(rand(*out.shape, seed=4)),
+                                          create_graph=create_graph))
+    for a, b in zip(*grads):
+        assert_close(a, b, rtol=1e-12, atol=1e-14)

@@ -279,3 +279,17 @@ def test_fused_norm_backward_matches_composite_formula():
     (y * tinynn.tensor(g)).sum().backward()
     for a, c in zip(fused, comp):
         assert_close(a.grad, c.grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_norm_graph_backward_equals_array_backward(training):
+    """The create_graph=True backward (tinynn ops) gives the same numbers as the raw-array one."""
+    x, w, b, g = rand(3, 2, 4, seed=1), rand(2, seed=2), rand(2, seed=3), rand(3, 2, 4, seed=4)
+    mean, var = tinynn.tensor(rand(2, seed=5)), tinynn.tensor(rand(2, seed=6, low=0.5, high=2))
+    grads = []
+    for create_graph in (False, True):
+        inputs = [leaf(v) for v in (x, w, b)]
+        out = F.batch_norm(inputs[0], mean.clone(), var.clone(), inputs[1], inputs[2], training)
+        grads.append(tinynn.autograd.grad(out, inputs, grad_outputs=tinynn.tensor(g), create_graph=create_graph))
+    for a, c in zip(*grads):
+        assert_close(a, c, rtol=1e-12, atol=1e-14)

@@ -11,7 +11,7 @@ import tinynn.nn as nn
 from tests.helpers import assert_close, assert_module_matches_torch, check_gradients, leaf, needs_torch, rand, torch
 from tinynn.autograd import grad as autograd_grad
 from tinynn.nn.utils import rnn as rnn_utils
-from tinynn.ops.recurrent import LSTMCellFunction
+from tinynn.ops.recurrent import LSTMCellFunction, LSTMLayerFunction, lstm_step, scan
 
 # (class name, extra constructor arguments): every cell type the layers support
 MODES = {
@@ -259,25 +259,63 @@ def test_fused_lstm_cell_matches_composite_ops():
             assert_close(a.detach(), b.detach(), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_lstm_layer_matches_per_step_cells(reverse):
+    """LSTMLayerFunction (one node per layer) against ``scan`` of ``lstm_step`` (one node per step)."""
+    steps, n, hidden = 4, 3, 2
+    arrays = [rand(steps * n, 4 * hidden, seed=1), rand(4 * hidden, hidden, seed=2), rand(n, hidden, seed=3),
+              rand(n, hidden, seed=4)]
+    upstream = [tinynn.tensor(rand(steps * n, hidden, seed=5)), tinynn.tensor(rand(n, hidden, seed=6)),
+                tinynn.tensor(rand(n, hidden, seed=7))]
+
+    def per_step(x_proj, w_hh, h0, c0):
+        w_hh_t = w_hh.mT
+        out, (h, c) = scan(lambda x_t, s: lstm_step(x_t, s[0], s[1], w_hh_t), x_proj, [n] * steps, (h0, c0), reverse)
+        return out, h, c
+
+    results = []   # fused (raw backward), fused (recorded backward, as under create_graph), per step
+    for fn, create_graph in ((lambda *xs: LSTMLayerFunction.apply(*xs, reverse), False),
+                             (lambda *xs: LSTMLayerFunction.apply(*xs, reverse), True), (per_step, False)):
+        inputs = [leaf(a) for a in arrays]
+        outputs = fn(*inputs)
+        results.append(list(outputs) + list(autograd_grad(outputs, inputs, upstream, create_graph=create_graph)))
+    for ours in results[:2]:
+        for a, b in zip(ours, results[2]):
+            assert_close(a.detach(), b.detach(), rtol=1e-12, atol=1e-14)
+    check_gradients(lambda *xs: LSTMLayerFunction.apply(*xs, reverse), *arrays, fast_mode=True)
+
+
 def test_fused_lstm_cell_float32_stays_float32():
     h, c = LSTMCellFunction.apply(tinynn.randn(2, 8), tinynn.randn(2, 2))
     assert h.dtype == c.dtype == tinynn.float32
 
 
 # ---------------------------------------------------------------------------- parameters, init, repr
+LAYOUTS = [(name, kwargs) for name in ("RNN", "LSTM", "GRU")
+           for kwargs in ({}, {"num_layers": 2, "bidirectional": True}, {"bias": False, "num_layers": 3})]
+LAYOUTS += [("LSTM", {"proj_size": 2, "num_layers": 2, "bidirectional": True}), ("RNN", {"nonlinearity": "relu"})]
+
+
 @needs_torch
-@pytest.mark.parametrize("kwargs", [{}, {"num_layers": 2, "bidirectional": True}, {"bias": False, "num_layers": 3},
-                                    {"proj_size": 2, "num_layers": 2, "bidirectional": True}])
-@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("name, kwargs", LAYOUTS)
 def test_state_dict_keys_and_shapes_match_torch(name, kwargs):
-    if "proj_size" in kwargs and name != "LSTM":
-        pytest.skip("proj_size is LSTM-only")
     ours, theirs = getattr(nn, name)(3, 5, **kwargs), getattr(torch.nn, name)(3, 5, **kwargs)
     assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
         [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
     assert [[tuple(p.shape) for p in layer] for layer in ours.all_weights] == \
         [[tuple(p.shape) for p in layer] for layer in theirs.all_weights]
     assert repr(ours) == repr(theirs)
+
+
+@needs_torch
+def test_torch_state_dict_loads_into_tinynn():
+    """The other direction: PyTorch's weights as NumPy arrays give tinynn the same outputs."""
+    theirs = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True).double()
+    ours = nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True).double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = rand(2, 5, 3, seed=1)
+    for a, b in zip(_run(ours, tinynn.tensor(x)), _run(theirs, torch.tensor(x))):
+        assert_close(a.detach(), b)
 
 
 @needs_torch
@@ -317,6 +355,14 @@ def test_float32_forward_and_flatten_parameters():
     assert out.dtype == h.dtype == tinynn.float32
 
 
+@pytest.mark.parametrize("module", [nn.LSTM(3, 4, bidirectional=True), nn.GRU(3, 4)], ids=["lstm", "gru"])
+def test_empty_batch_gives_empty_outputs(module):
+    out, state = module(tinynn.randn(3, 0, 3))
+    h = state[0] if isinstance(state, tuple) else state
+    assert out.shape == (3, 0, 4 * (2 if module.bidirectional else 1))
+    assert h.shape == (2 if module.bidirectional else 1, 0, 4)
+
+
 # ---------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("call, error, message", [
     (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "Unknown nonlinearity 'sigmoid'"),
@@ -325,6 +371,7 @@ def test_float32_forward_and_flatten_parameters():
     (lambda: nn.LSTM(3, 4, proj_size=4), ValueError, "proj_size has to be smaller than hidden_size"),
     (lambda: nn.LSTM(3, 4, dropout=1.5), ValueError, "dropout should be a number in range [0, 1]"),
     (lambda: nn.LSTM(3, 0), ValueError, "hidden_size must be greater than zero"),
+    (lambda: nn.LSTM(3, 4.0), TypeError, "hidden_size should be of type int, got: float"),
     (lambda: nn.GRU(3, 4, num_layers=0), ValueError, "num_layers must be greater than zero"),
 ])
 def test_constructor_errors(call, error, message):
@@ -343,9 +390,11 @@ x_seq = tinynn.tensor(rand(5, 2, 3))
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: lstm_double(tinynn.tensor(rand(5, 2, 6))), RuntimeError, r"input.size\(-1\) must be equal to input_size. Expected 3, got 6"),
+    (lambda: lstm_double(tinynn.tensor(rand(5, 2, 6))), RuntimeError,
+     r"input.size\(-1\) must be equal to input_size. Expected 3, got 6"),
     (lambda: lstm_double(tinynn.tensor(rand(5, 2, 3, 1))), ValueError, "LSTM: Expected input to be 2D or 3D, got 4D"),
     (lambda: lstm_double(x_seq.float()), RuntimeError, "dtype float32 does not match"),
+    (lambda: lstm_double(x_seq[:0]), RuntimeError, "Expected sequence length to be larger than 0"),
     (lambda: lstm_double(x_seq, tinynn.zeros(2, 2, 4, dtype=tinynn.float64)), TypeError, r"hx must be a tuple \(h, c\)"),
     (lambda: lstm_double(x_seq, (tinynn.zeros(1, 2, 4, dtype=tinynn.float64), tinynn.zeros(2, 2, 4, dtype=tinynn.float64))),
      RuntimeError, r"Expected hidden\[0\] size \(2, 2, 4\), got \[1, 2, 4\]"),

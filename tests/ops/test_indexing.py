@@ -1,12 +1,12 @@
-"""Indexing and selection (tinynn/ops/indexing.py): x[key], x[key] = v, gather/scatter, where, sort, topk."""
+"""Indexing and selection (tinynn/ops/indexing.py): x[key], x[key] = v, gather/scatter, where, one_hot."""
 import numpy as np
 import pytest
 
 import tinynn
 from tests.helpers import assert_close, assert_matches_torch, check_gradients, leaf, needs_torch, rand, torch
 
-# Keys for an input of shape (4, 3, 5). Integer arrays are NumPy arrays, given to both libraries as
-# tensors of their own (so the same key works on tinynn and torch).
+# Keys for an input of shape (4, 3, 5). Arrays in a key become each library's own tensors (or stay
+# NumPy arrays for the NumPy reference), so one key serves tinynn, torch and NumPy.
 KEYS = {
     "int": 1,
     "negative int": -1,
@@ -33,26 +33,26 @@ KEYS = {
 }
 
 
+NAMED = {"mask": np.random.default_rng(7).random((4, 3, 5)) > 0.5,
+         "row mask": np.array([True, False, True, True]), "scalar tensor": np.array(2)}
+
+
 def _key(name, lib):
+    """KEYS[name] for ``lib`` (tinynn, torch or np): its arrays made that library's tensors."""
     key = KEYS[name]
-    if isinstance(key, str):
-        named = {"mask": np.random.default_rng(7).random((4, 3, 5)) > 0.5,
-                 "row mask": np.array([True, False, True, True]), "scalar tensor": np.array(2)}
-        return lib.tensor(named[key])
+    key = NAMED[key] if isinstance(key, str) else key
+    convert = np.asarray if lib is np else lib.tensor
 
-    def convert(part):
-        return lib.tensor(part) if isinstance(part, np.ndarray) else part
+    def part(p):
+        return convert(p) if isinstance(p, np.ndarray) else p
 
-    return tuple(convert(p) for p in key) if isinstance(key, tuple) else convert(key)
+    return tuple(part(p) for p in key) if isinstance(key, tuple) else part(key)
 
 
 @pytest.mark.parametrize("name", list(KEYS))
 def test_getitem_matches_numpy(name):
     x = rand(4, 3, 5, seed=1)
-    np_key = _key(name, tinynn)
-    np_key = tuple(k.numpy() if isinstance(k, tinynn.Tensor) else k for k in np_key) if isinstance(np_key, tuple) \
-        else np_key.numpy() if isinstance(np_key, tinynn.Tensor) else np_key
-    np.testing.assert_array_equal(tinynn.tensor(x)[_key(name, tinynn)].numpy(), x[np_key])
+    np.testing.assert_array_equal(tinynn.tensor(x)[_key(name, tinynn)].numpy(), x[_key(name, np)])
 
 
 @pytest.mark.parametrize("name", list(KEYS))
@@ -201,6 +201,7 @@ def test_take_along_dim_broadcasts_like_torch(dim, index):
 
 def test_gather_gradcheck():
     check_gradients(lambda t: t.gather(1, tinynn.tensor(GATHER_INDEX[:, :3])), rand(3, 3, seed=7))
+    check_gradients(lambda t: tinynn.take_along_dim(t, tinynn.tensor(GATHER_INDEX[:1]), 1), rand(3, 4, seed=7))
 
 
 SCATTER = [(1, np.array([[0, 2], [1, 1], [2, 0]]), (3, 2)), (0, np.array([[2, 0, 1], [0, 0, 2]]), (2, 3)),
@@ -308,6 +309,7 @@ def test_masked_fill_and_masked_select_match_torch(mask):
 
 def test_masked_fill_gradcheck_and_errors():
     check_gradients(lambda t, v: t.masked_fill(tinynn.tensor(MASK), v), rand(2, 3, seed=19), np.array(0.5))
+    check_gradients(lambda t: t.masked_select(tinynn.tensor(MASK[:1])), rand(2, 3, seed=19))
     x = tinynn.ones(2, 3)
     with pytest.raises(RuntimeError, match="only supports boolean masks"):
         x.masked_fill(tinynn.tensor([1, 0, 1]), 0.0)
@@ -350,55 +352,6 @@ def test_where_gradcheck_and_forms():
 def test_where_shape_mismatch_names_the_shapes():
     with pytest.raises(RuntimeError, match=r"must match the size of tensor b \(4\) at non-singleton dimension 1"):
         tinynn.where(tinynn.ones(2, 3) > 0, tinynn.ones(4), 0.0)
-
-
-# ---------------------------------------------------------------------------- sort / topk
-TIES = np.array([[3.0, 1.0, 3.0, 2.0, 1.0], [0.0, 5.0, 5.0, 5.0, -1.0]])
-
-
-@needs_torch
-@pytest.mark.parametrize("descending", [False, True])
-@pytest.mark.parametrize("dim", [-1, 0])
-def test_sort_is_stable_and_matches_torch(descending, dim):
-    ours = tinynn.tensor(TIES).sort(dim, descending=descending, stable=True)
-    theirs = torch.tensor(TIES).sort(dim=dim, descending=descending, stable=True)
-    assert_close(ours.values, theirs.values)
-    assert_close(ours.indices, theirs.indices)
-    assert_close(tinynn.tensor(TIES).argsort(dim, descending),
-                 torch.tensor(TIES).argsort(dim=dim, descending=descending, stable=True))
-    fn = lambda t: t.sort(dim, descending=descending).values  # noqa: E731
-    assert_matches_torch(fn, fn, rand(3, 4, seed=24))
-
-
-def test_sort_gradcheck():
-    check_gradients(lambda t: t.sort(0, descending=True).values, rand(3, 4, seed=25))
-
-
-@needs_torch
-@pytest.mark.parametrize("k, dim, largest", [(2, -1, True), (3, 0, False), (1, 1, True), (0, -1, True)])
-def test_topk_matches_torch(k, dim, largest):
-    x = rand(3, 4, seed=26)
-    fn = lambda t: t.topk(k, dim, largest)  # noqa: E731
-    assert_matches_torch(fn, fn, x)
-    ours, theirs = fn(tinynn.tensor(x)), fn(torch.tensor(x))
-    assert_close(ours.indices, theirs.indices)
-    assert ours.indices.dtype == tinynn.int64
-
-
-def test_topk_with_ties_takes_the_first_and_gradcheck():
-    values, indices = tinynn.tensor(TIES).topk(2)
-    np.testing.assert_array_equal(values.numpy(), [[3, 3], [5, 5]])
-    np.testing.assert_array_equal(indices.numpy(), [[0, 2], [1, 2]])
-    check_gradients(lambda t: t.topk(2, 0, largest=False).values, rand(3, 4, seed=27))
-    with pytest.raises(RuntimeError, match=r"k \(5\) is out of range for dimension 1 of size 4"):
-        tinynn.ones(3, 4).topk(5)
-
-
-@needs_torch
-def test_kthvalue_matches_torch():
-    x = rand(3, 5, seed=28)
-    assert_matches_torch(lambda t: t.kthvalue(2), lambda t: t.kthvalue(2), x)
-    assert_matches_torch(lambda t: t.kthvalue(3, 0, True), lambda t: t.kthvalue(3, 0, True), x)
 
 
 # ---------------------------------------------------------------------------- nonzero / one_hot / multinomial

@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 
 import tinynn
-from tests.helpers import (
-    assert_close, assert_matches_torch, check_gradients, leaf, needs_torch, rand, scalar_saved_bug, torch,
-)
+from tests.helpers import assert_close, assert_matches_torch, check_gradients, leaf, needs_torch, rand, torch
 
 # dim arguments over an input of shape (2, 3, 4): all, one, negative, a tuple, a negative tuple
 DIMS = [None, 0, -1, (0, 2), (-1, -3), 1]
@@ -35,11 +33,9 @@ def _name(key):
 @pytest.mark.parametrize("keepdim", KEEPDIM)
 @pytest.mark.parametrize("dim", DIMS, ids=str)
 @pytest.mark.parametrize("key", list(SMOOTH_REDUCTIONS))
-def test_smooth_reduction_gradcheck(key, dim, keepdim, request):
+def test_smooth_reduction_gradcheck(key, dim, keepdim):
     if key == "logsumexp" and dim is None:
         pytest.skip("logsumexp needs dim (as in PyTorch)")
-    if _name(key) == "std" and dim is None and not keepdim:  # sqrt saves its 0-d result
-        request.applymarker(scalar_saved_bug)
     fn = _reduce_call(_name(key), dim, keepdim, **SMOOTH_REDUCTIONS[key])
     check_gradients(fn, rand(3, 3, 4, seed=1), fast_mode=True)
 
@@ -58,7 +54,7 @@ def test_reduction_matches_torch(key, dim, keepdim):
 @pytest.mark.parametrize("name", ["amax", "amin", "max", "min", "norm"])
 def test_nonsmooth_reduction_gradcheck(name):
     x = rand(2, 3, 4, seed=3)  # distinct values: no ties, so the gradient is defined
-    check_gradients(lambda t: getattr(t, name)(), x, second_order=name != "norm")  # norm: below
+    check_gradients(lambda t: getattr(t, name)(), x)
     if name in ("max", "min"):
         check_gradients(lambda t: getattr(t, name)(1).values, x)
     else:
@@ -119,6 +115,11 @@ def test_var_positional_unbiased_and_var_mean():
     assert_matches_torch(lambda t: tinynn.var_mean(t, 1), lambda t: torch.var_mean(t, 1), x)
     assert_matches_torch(lambda t: tinynn.std_mean(t, 0, keepdim=True),
                          lambda t: torch.std_mean(t, 0, keepdim=True), x)
+
+
+def test_var_mean_std_mean_gradcheck():
+    check_gradients(lambda t: tinynn.var_mean(t, 1, correction=0), rand(3, 4, seed=13))
+    check_gradients(lambda t: tinynn.std_mean(t, (0, 1), keepdim=True), rand(3, 4, seed=14))
 
 
 def test_var_values_and_degenerate_count():
@@ -278,9 +279,7 @@ def test_norm_matches_torch(p, dim, keepdim):
 
 
 @pytest.mark.parametrize("p, dim, keepdim", NORMS[:4] + NORMS[6:8], ids=str)
-def test_norm_gradcheck(p, dim, keepdim, request):
-    if dim is None and p != 1:  # the 0-d norm is saved by sqrt (p = 2) or pow (p = 0.5)
-        request.applymarker(scalar_saved_bug)
+def test_norm_gradcheck(p, dim, keepdim):
     check_gradients(lambda t: t.norm(p, dim, keepdim), rand(3, 4, seed=12))
 
 

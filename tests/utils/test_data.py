@@ -9,7 +9,7 @@ from tinynn.utils.data import (
     BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler, SequentialSampler, Subset,
     SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate, random_split,
 )
-from tests.helpers import needs_torch, torch
+from tests.helpers import needs_torch
 
 
 def toy_dataset(n=10):

@@ -8,6 +8,10 @@ The cells' math is in ``tinynn/ops/recurrent.py``. A layer runs its cell along t
             h_t (, c_t) = step(x_proj_t, h_{t-1} (, c_{t-1}))
         the next layer's input is [h_t forward, h_t backward] (with dropout between layers in training)
 
+An LSTM over equal-length sequences (no projection) runs each layer and direction as one fused
+node, ``LSTMLayerFunction``, whose backward computes the weight gradient in one product; every
+other case records one small graph per step (``scan``), differentiated by the engine.
+
 Shapes (L = sequence length, N = batch, D = 2 if bidirectional else 1, H_out = proj_size or hidden):
     input (L, N, H_in), or (N, L, H_in) with batch_first, or (L, H_in) unbatched, or a PackedSequence
     h_0, c_0 (D * num_layers, N, H_out / hidden)   ->   output (L, N, D * H_out), h_n, c_n like h_0, c_0
@@ -88,10 +92,9 @@ class RNNCellBase(Module):
                 out.append(zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device))
                 continue
             if s.dim() != input.dim():
-                raise RuntimeError(
-                    f"{name}: for {input.dim()}-D input the state hx{'[%d]' % k if len(states) > 1 else ''} "
-                    f"should also be {input.dim()}-D, but got a {s.dim()}-D tensor of shape {tuple(s.shape)}"
-                )
+                which = f"hx[{k}]" if len(states) > 1 else "hx"
+                raise RuntimeError(f"{name}: for {input.dim()}-D input the state {which} should also be "
+                                   f"{input.dim()}-D, but got a {s.dim()}-D tensor of shape {tuple(s.shape)}")
             s = s if batched else s.unsqueeze(0)
             if s.shape[0] != x.shape[0]:
                 raise RuntimeError(f"Input batch size {x.shape[0]} doesn't match hidden{k} batch size {s.shape[0]}")
@@ -176,9 +179,10 @@ class RNNBase(Module):
                 "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
                 f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}"
             )
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError("hidden_size must be greater than zero" if isinstance(hidden_size, int)
-                             else f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+        if not isinstance(hidden_size, int):
+            raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+        if hidden_size <= 0:
+            raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
         if proj_size < 0:
@@ -240,6 +244,11 @@ class RNNBase(Module):
 
     # ------------------------------------------------------------------ forward
     def forward(self, input, hx=None):
+        """(output, h_n) for RNN and GRU, (output, (h_n, c_n)) for LSTM; shapes in the module docstring.
+
+        hx: h_0, or (h_0, c_0) for an LSTM; zeros when None. A PackedSequence input gives a
+        PackedSequence output with the same batch_sizes and indices.
+        """
         name = type(self).__name__
         packed = isinstance(input, PackedSequence)
         if packed:
@@ -258,6 +267,9 @@ class RNNBase(Module):
             if batched and self.batch_first:
                 x = x.transpose(0, 1)
             length, batch = x.shape[0], x.shape[1]
+            if length == 0:
+                raise RuntimeError(f"{name}: Expected sequence length to be larger than 0 in RNN, got input of shape "
+                                   f"{tuple(input.shape)}")
             data, batch_sizes = x.reshape(length * batch, x.shape[2]), [batch] * length
         if data.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}")
@@ -352,7 +364,7 @@ class RNNBase(Module):
         bias = None if b_ih is None else b_ih + b_hh   # both biases meet the input: fold them
         x_proj = input_projection(layer_input, w_ih, bias)
         if self.mode == "LSTM":
-            if not self.proj_size and min(batch_sizes) == max(batch_sizes):   # the common case: one fused node
+            if not self.proj_size and min(batch_sizes) == max(batch_sizes) > 0:   # the common case: one node
                 out, h_n, c_n = LSTMLayerFunction.apply(x_proj, w_hh, state0[0], state0[1], reverse)
                 return out, (h_n, c_n)
             w_hr_t = weights[-1].mT if self.proj_size else None

@@ -17,6 +17,8 @@ dropout2; the stack's layers.0 ... and norm), so state dicts move between the tw
 """
 from __future__ import annotations
 
+import copy
+
 from typing import Callable
 
 from .. import dtypes
@@ -149,35 +151,6 @@ def _is_causal_mask(mask: Tensor | None) -> bool:
 
 # ---------------------------------------------------------------------------- deep copies of modules
 def clone_module(module: Module) -> Module:
-    """A deep copy of ``module``: same structure and values, new parameters and buffers.
+    """An independent copy of ``module`` (new parameters; weights tied inside it stay tied)."""
+    return copy.deepcopy(module)
 
-    ``copy.deepcopy`` cannot be used because ``Module`` refuses to be pickled. Parameters shared
-    inside ``module`` (tied weights) stay shared inside the copy; plain attributes that are
-    immutable or functions (ints, strings, activation functions) are shared as deepcopy would.
-    """
-    return _clone(module, {})
-
-
-def _clone(obj, memo: dict):
-    if id(obj) in memo:
-        return memo[id(obj)]
-    if isinstance(obj, Module):
-        new = object.__new__(type(obj))
-        memo[id(obj)] = new
-        for name, value in vars(obj).items():
-            object.__setattr__(new, name, _clone(value, memo))
-        return new
-    if isinstance(obj, Parameter):
-        new = Parameter(Tensor._make(obj._data.copy()), requires_grad=obj.requires_grad)
-        if obj.grad is not None:
-            new.grad = Tensor._make(obj.grad._data.copy())
-    elif isinstance(obj, Tensor):
-        new = Tensor._make(obj._data.copy())
-    elif isinstance(obj, dict):
-        new = type(obj)((key, _clone(value, memo)) for key, value in obj.items())
-    elif isinstance(obj, (list, tuple, set)):
-        new = type(obj)(_clone(value, memo) for value in obj)
-    else:
-        return obj
-    memo[id(obj)] = new
-    return new

@@ -1,12 +1,10 @@
-"""Indexing and selection: ``x[...]``, gather/scatter, where, masked_fill, sort and topk.
+"""Indexing and selection: ``x[...]``, gather/scatter, where, masked_fill, one_hot, multinomial.
 
 Reading elements and writing gradients back are mirror images: the backward of ``x[key]`` puts
 the gradient into a zero tensor at ``key`` (adding where an index repeats), and the backward of
 that is ``grad[key]`` again, so gradients of any order work.
 """
 from __future__ import annotations
-
-import collections
 
 import numpy as np
 
@@ -16,14 +14,10 @@ from ..tensor import Tensor
 from .arithmetic import promote
 from .dims import check_broadcast, wrap_dim
 
-values_indices = collections.namedtuple("values_indices", ["values", "indices"])
-
 __all__ = [
-    "argsort",
     "gather",
     "getitem",
     "index_select",
-    "kthvalue",
     "masked_fill",
     "masked_select",
     "multinomial",
@@ -31,9 +25,7 @@ __all__ = [
     "one_hot",
     "scatter",
     "scatter_add",
-    "sort",
     "take_along_dim",
-    "topk",
     "where",
 ]
 
@@ -363,51 +355,6 @@ def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
             raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, got {value.ndim} dims")
         value = value.to(x.dtype) if value._requires_grad else value.item()
     return Where.apply(m, value, x) if isinstance(value, Tensor) else Where.apply(m, x.dtype.type(value), x)
-
-
-# ---------------------------------------------------------------------------- sorting
-def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
-    """(values, indices) sorted along ``dim``; the gradient follows each value to where it came from."""
-    d = wrap_dim(dim, x.ndim, "sort")
-    indices = argsort(x, d, descending)
-    values = gather(x, d, indices) if x.ndim else x.clone()
-    return values_indices(values, indices)
-
-
-def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = True) -> Tensor:
-    """Indices that sort ``x`` along ``dim`` (stable: ties keep their order)."""
-    xp = array_module_of(x._data)
-    if x.ndim == 0:
-        return Tensor._make(xp.zeros((), dtype="int64"))
-    d = wrap_dim(dim, x.ndim, "argsort")
-    data = x._data
-    if descending:
-        # sort the negated keys ascending, stably, so equal values keep their order as in PyTorch
-        data = -data if data.dtype.kind == "f" else ~data if data.dtype.kind in "iu" else ~data
-    return Tensor._make(xp.argsort(data, axis=d, kind="stable").astype("int64"))
-
-
-def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-    """(values, indices) of the ``k`` largest (or smallest) entries along ``dim``."""
-    d = wrap_dim(dim, x.ndim, "topk")
-    n = x.shape[d] if x.ndim else 1
-    if not 0 <= k <= n:
-        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n}")
-    order = argsort(x, d, descending=largest)
-    idx = order._data[(slice(None),) * d + (slice(0, k),)] if x.ndim else order._data
-    indices = Tensor._make(array_module_of(idx).ascontiguousarray(idx))
-    values = gather(x, d, indices) if x.ndim else x.clone()
-    return values_indices(values, indices)
-
-
-def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False):
-    d = wrap_dim(dim, x.ndim, "kthvalue")
-    values, indices = sort(x, d)
-    v = values.narrow(d, k - 1, 1)
-    i = indices.narrow(d, k - 1, 1)
-    if not keepdim:
-        v, i = v.squeeze(d), i.squeeze(d)
-    return values_indices(v, i)
 
 
 # ---------------------------------------------------------------------------- categorical

@@ -24,8 +24,9 @@ sum of w_t over non-ignored positions (index targets; the count when unweighted)
 of positions (probability targets). When every target is ignored the mean is 0/0 = nan and the
 gradient is 0, as in PyTorch.
 
-As in the normalization op, backward runs on raw arrays for a first-order call and is built
-from differentiable tinynn ops (softmax recomputed from x) under ``create_graph=True``.
+As in the normalization op, the first-order backward runs on raw arrays (with the softmax kept
+from forward, so backward needs no exp); under ``create_graph=True`` it is built from
+differentiable tinynn ops, softmax recomputed from x, so that it can be differentiated again.
 """
 from __future__ import annotations
 
@@ -35,9 +36,9 @@ from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .reduce import log_softmax, softmax, sum as sum_of
 from .arithmetic import clamp
 from .indexing import where
+from .reduce import log_softmax, softmax, sum as sum_of
 from .unary import log, sigmoid
 
 __all__ = ["binary_cross_entropy_pointwise", "cross_entropy_fused", "log_sigmoid"]
@@ -51,10 +52,10 @@ class CrossEntropy(Op):
         xp = array_module_of(x)
         c, eps = x.shape[1], label_smoothing
         shifted = x - x.max(axis=1, keepdims=True)  # <= 0: exp cannot overflow
-        softmax = xp.exp(shifted)
-        total_exp = softmax.sum(axis=1, keepdims=True)
+        probs = xp.exp(shifted)
+        total_exp = probs.sum(axis=1, keepdims=True)
         log_total = xp.log(total_exp)  # logp = shifted - log_total
-        softmax *= 1.0 / total_exp  # kept for backward, which then needs no exp
+        probs *= 1.0 / total_exp  # the softmax, kept for backward, which then needs no exp
         w = None if weight is None else weight.astype(x.dtype, copy=False).reshape((c,) + (1,) * (x.ndim - 2))
         if probabilities:
             logp = shifted
@@ -80,7 +81,7 @@ class CrossEntropy(Op):
                 loss += weighted_sum
             denominator = float(w_t.sum())
             ctx.key, ctx.valid, ctx.w_t = key, valid, w_t
-        ctx.softmax, ctx.w, ctx.eps = softmax, w, eps
+        ctx.softmax, ctx.w, ctx.eps = probs, w, eps
         ctx.reduction, ctx.probabilities, ctx.denominator = reduction, probabilities, denominator
         ctx.save_for_backward(x, target)
         if reduction == "none":
@@ -228,6 +229,9 @@ class BinaryCrossEntropy(Op):
 
         dloss/dx = (x - y) / max(x (1 - x), 1e-12)        (= -y/x + (1 - y)/(1 - x) inside)
         dloss/dy = log(1 - x) - log(x)                     (the clamped logs)
+
+    (PyTorch's dloss/dy uses unclamped logs, infinite at x = 0 or 1; the clamped ones are the
+    exact derivative of the loss as computed.)
     """
 
     @staticmethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from . import arithmetic as A, compare as C, convert, indexing as I, join as J, linalg as L, reduce as R
-from . import rearrange as RA, shape as S, unary as U
+from . import rearrange as RA, shape as S, sorting as SO, unary as U
 
 
 def _reflected(fn):
@@ -84,8 +84,10 @@ METHODS = {
     "__getitem__": I.getitem, "gather": I.gather, "scatter": I.scatter, "scatter_add": I.scatter_add,
     "index_select": I.index_select, "masked_fill": I.masked_fill, "masked_select": I.masked_select,
     "where": lambda self, condition, other: I.where(condition, self, other),
-    "sort": I.sort, "argsort": I.argsort, "topk": I.topk, "kthvalue": I.kthvalue, "nonzero": I.nonzero,
+    "nonzero": I.nonzero,
     "take_along_dim": I.take_along_dim, "multinomial": I.multinomial,
+    # sorting
+    "sort": SO.sort, "argsort": SO.argsort, "topk": SO.topk, "kthvalue": SO.kthvalue,
     # copies
     "clone": convert.clone,
 }

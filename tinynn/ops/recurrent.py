@@ -1,4 +1,4 @@
-"""One time step of the recurrent cells: Elman RNN, LSTM and GRU (PyTorch's formulas and layouts).
+"""The recurrent cells (Elman RNN, LSTM, GRU) one step at a time, and the loop that runs them along a sequence.
 
 For a batch x: (N, H_in), a state h: (N, H) and weights stacked gate by gate, W_ih: (G*H, H_in),
 W_hh: (G*H, H) (G = 1, 4, 3 gates), with σ the logistic sigmoid and ⊙ the elementwise product:
@@ -14,9 +14,10 @@ W_hh: (G*H, H) (G = 1, 4, 3 gates), with σ the logistic sigmoid and ⊙ the ele
            h' = (1 - z) ⊙ n + z ⊙ h                   (the reset gate acts *after* W_hn, as in PyTorch)
 
 The recurrent layers (``tinynn.nn.RNN``/``LSTM``/``GRU``) compute ``x W_ih^T + b`` for all time steps
-in one matrix product, then call the ``*_step`` functions below once per step with that slice. The
-LSTM step is one fused op (``LSTMCellFunction``): the gate arithmetic runs on raw arrays in a few
-passes, with its backward derived by hand, instead of as twenty small graph nodes.
+in one matrix product, then ``scan`` calls a ``*_step`` function below once per step with that slice.
+The LSTM step is one fused op (``LSTMCellFunction``): the gate arithmetic runs on raw arrays in a few
+passes, with its backward derived by hand, instead of as twenty small graph nodes. For equal-length
+sequences a whole LSTM layer is one fused op (``LSTMLayerFunction``), the hot path of training.
 
 ``rnn_tanh_cell``, ``rnn_relu_cell``, ``lstm_cell`` and ``gru_cell`` are PyTorch's functional cells
 (``torch.lstm_cell(input, (h, c), w_ih, w_hh, b_ih, b_hh)``), used by ``nn.RNNCell`` and friends.
@@ -155,9 +156,9 @@ class LSTMLayerFunction(Op):
     @staticmethod
     def backward(ctx, d_out, dh_n, dc_n):
         x_proj, w_hh, h0, c0, out, acts, cs, tanh_cs = ctx.saved_tensors
-        reverse = ctx.reverse
-        if grad_mode.enabled:
+        if grad_mode.enabled:  # backward is being recorded (create_graph=True)
             return _lstm_layer_backward_recorded(ctx, (x_proj, w_hh, h0, c0), d_out, dh_n, dc_n)
+        reverse = ctx.reverse
         w_hh, h0, c0, acts, cs, tanh_cs = w_hh._data, h0._data, c0._data, acts._data, cs._data, tanh_cs._data
         xp = array_module_of(w_hh)
         steps, n, _, hidden = acts.shape
@@ -185,7 +186,7 @@ def _lstm_layer_backward_recorded(ctx, inputs, d_out, dh_n, dc_n):
                            [h0.shape[0]] * (x_proj.shape[0] // h0.shape[0]), (h0, c0), ctx.reverse)
     wanted = [k for k in range(4) if ctx.needs_input_grad[k]]
     grads = autograd_grad([out, h_n, c_n], [inputs[k] for k in wanted], [d_out, dh_n, dc_n],
-                 create_graph=True, allow_unused=True)
+                          create_graph=True, allow_unused=True)
     result = [None] * 5
     for k, g in zip(wanted, grads):
         result[k] = g

@@ -145,10 +145,7 @@ class Optimizer:
                         grad.detach_()
                     else:
                         grad.requires_grad_(False)
-                    if isinstance(grad._data, np.generic):  # a 0-d gradient held as a NumPy scalar
-                        grad._data = np.zeros_like(grad._data)
-                    else:
-                        grad._data.fill(0)
+                    grad._data.fill(0)
                     grad._bump_version()
 
     def step(self, closure: Callable | None = None):

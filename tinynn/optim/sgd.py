@@ -82,7 +82,6 @@ class SGD(Optimizer):
         state = self.state[p]
         buffer = state.get("momentum_buffer")
         if buffer is None:
-            # (xp.array, not .copy(): a 0-d gradient may arrive as a NumPy scalar)
             buffer = state["momentum_buffer"] = Tensor._make(xp.array(d_p, copy=True))
             buf = buffer._data
         else:

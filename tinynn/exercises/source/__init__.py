@@ -1,0 +1,1 @@
+"""The exercises' sources: the student's functions with the reference solutions in fences."""
