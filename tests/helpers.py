@@ -19,6 +19,8 @@ from tinynn.autograd import gradcheck, gradgradcheck
 
 try:
     import torch
+
+    torch.set_num_threads(1)  # tiny ops: a thread pool only adds contention on a small CI machine
 except ImportError:  # parity tests skip; everything else runs
     torch = None
 

@@ -11,8 +11,7 @@ import tinynn.nn as nn
 import tinynn.nn.functional as F
 from tests.helpers import assert_close, assert_matches_torch, check_gradients, leaf, needs_torch, rand, torch
 
-if torch is not None:  # on a busy 2-core machine PyTorch's thread pool costs ~0.15 s per tiny call
-    torch.set_num_threads(1)
+if torch is not None:
     TF = torch.nn.functional
 
 REDUCTIONS = ["none", "mean", "sum"]

@@ -152,6 +152,19 @@ def test_setitem_in_graph_gradient_values():
     assert v.grad.item() == 2.0
 
 
+@needs_torch
+def test_setitem_of_a_graph_value_into_a_plain_tensor_matches_torch():
+    def run(lib):
+        def fn(v):
+            y = lib.zeros(3, dtype=lib.float64)  # not in the graph until a value that is arrives
+            y[1] = v
+            y[lib.tensor([0, 2])] = v * 3
+            return y * y
+        return fn
+
+    assert_matches_torch(run(tinynn), run(torch), np.array(2.0))
+
+
 def test_setitem_outside_the_graph_writes_in_place():
     x = tinynn.zeros(3, 4)
     view = x[1]

@@ -105,6 +105,8 @@ def test_cat_and_stack_errors_name_the_sizes():
         tinynn.cat([tinynn.ones(2, 3), tinynn.ones(2, 2)], dim=0)
     with pytest.raises(RuntimeError, match="same number of dimensions: got 2 and 1"):
         tinynn.cat([tinynn.ones(2, 3), tinynn.ones(3)])
+    with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 0\) cannot be concatenated"):
+        tinynn.cat([tinynn.tensor(1.0), tinynn.tensor(2.0)])
     with pytest.raises(TypeError, match="item 1 is a list"):
         tinynn.cat([tinynn.ones(2), [1.0]])
     with pytest.raises(RuntimeError, match=r"equal size, but got \[2, 3\] at entry 0 and \[3, 2\] at entry 1"):

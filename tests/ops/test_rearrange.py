@@ -101,6 +101,12 @@ def test_repeat_gradient_sums_the_tiles():
     np.testing.assert_array_equal(x.grad.numpy(), [0 + 2 + 4 + 6 + 8 + 10, 1 + 3 + 5 + 7 + 9 + 11])
 
 
+@needs_torch
+def test_0d_inputs_match_torch():
+    for fn in [lambda t: t.flip(0), lambda t: t.roll(1), lambda t: t.repeat(2), lambda t: t.repeat_interleave(3)]:
+        assert_matches_torch(fn, fn, np.array(1.5))
+
+
 def test_errors():
     with pytest.raises(RuntimeError, match="number of repeat dims can not be smaller"):
         tinynn.ones(2, 3).repeat(2)

@@ -284,6 +284,20 @@ def test_norm_gradcheck(p, dim, keepdim):
 
 
 @needs_torch
+def test_std_gradient_of_constant_data_is_zero_like_torch():
+    x = np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])  # the first row has std 0
+    assert_matches_torch(lambda t: t.std(1), lambda t: t.std(1), x)
+    assert_matches_torch(lambda t: t.std(correction=0), lambda t: t.std(correction=0), np.full((2, 2), 3.0))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["sum", "mean", "softmax", "log_softmax", "cumsum", "amax", "logsumexp", "std"])
+def test_reductions_of_0d_tensors_match_torch(name):
+    fn = (lambda t: getattr(t, name)(0)) if name != "std" else (lambda t: t.std(0, correction=0))
+    assert_matches_torch(fn, fn, np.array(1.5))
+
+
+@needs_torch
 def test_norm_gradient_at_zero_is_zero_like_torch():
     x = np.array([[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]])
     assert_matches_torch(lambda t: t.norm(dim=1), lambda t: t.norm(dim=1), x)

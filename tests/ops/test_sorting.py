@@ -77,6 +77,13 @@ def test_kthvalue_values_and_range():
             tinynn.ones(2, 3).kthvalue(k)
 
 
+@needs_torch
+def test_0d_inputs_match_torch():
+    for fn in [lambda t: t.topk(1), lambda t: t.sort(), lambda t: t.sort(descending=True)]:
+        assert_matches_torch(fn, fn, np.array(1.5))
+        assert fn(tinynn.tensor(1.5)).indices.shape == ()
+
+
 def test_function_forms():
     x = tinynn.tensor([3.0, 1.0, 2.0])
     np.testing.assert_array_equal(tinynn.sort(x).values.numpy(), [1.0, 2.0, 3.0])

@@ -51,6 +51,8 @@ def as_array(value, expect_tensor: bool = False):
 
 def shape_hint(got: tuple, expected: tuple) -> str:
     """Guess why a shape is wrong."""
+    if expected == () and int(np.prod(got)) == 1:
+        return "expected a 0-d scalar: reduce to one number and wrap a 0-d array (not a list or 1-element array)"
     if len(got) == len(expected) >= 2 and got == expected[::-1]:
         return "transposed?"
     if len(got) == len(expected) >= 2 and got[:-2] == expected[:-2] and got[-2:] == expected[-2:][::-1]:

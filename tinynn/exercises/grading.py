@@ -234,6 +234,9 @@ class Grader:
             grads = self.call(type(node).backward, node, tinynn.tensor(upstream), what=f"{name}.backward")
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
+        grads = tuple(grads)
+        while len(grads) > len(inputs) and grads[-1] is None:   # extra trailing Nones are allowed
+            grads = grads[:-1]
         if len(grads) > len(inputs):
             raise Mismatch(f"{name}.backward: returned {len(grads)} gradients, but forward has {len(inputs)} "
                            "inputs (one gradient per input, None for inputs without one)")

@@ -243,7 +243,7 @@ class RNNBase(Module):
         return s
 
     # ------------------------------------------------------------------ forward
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor | PackedSequence, hx=None):
         """(output, h_n) for RNN and GRU, (output, (h_n, c_n)) for LSTM; shapes in the module docstring.
 
         hx: h_0, or (h_0, c_0) for an LSTM; zeros when None. A PackedSequence input gives a

@@ -53,6 +53,9 @@ def cat(tensors, dim: int = 0) -> Tensor:
             raise TypeError(f"cat: expected a sequence of Tensors, but item {i} is a {type(t).__name__}")
     # PyTorch skips 1-d empty tensors in cat (a legacy rule kept for compatibility)
     nonempty = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    for i, t in enumerate(nonempty):
+        if t.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; use stack")
     ref = nonempty[0]
     d = wrap_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(nonempty):

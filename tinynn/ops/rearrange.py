@@ -80,6 +80,8 @@ class Flip(Op):
 
 def flip(x: Tensor, dims) -> Tensor:
     axes = reduce_dims(dims, x.ndim, "flip") if not isinstance(dims, int) else (wrap_dim(dims, x.ndim, "flip"),)
+    if x.ndim == 0:  # dim 0 (or -1) of a 0-d tensor is accepted, and there is nothing to reverse
+        axes = ()
     return Flip.apply(x, axes if axes is not None else tuple(range(x.ndim)))
 
 

@@ -202,9 +202,7 @@ def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
 
 def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation: the square root of ``var`` with the same arguments."""
-    from .unary import sqrt
-
-    return sqrt(_moments(x, dim, unbiased, keepdim, correction, "std"))
+    return _moments(x, dim, unbiased, keepdim, correction, "std", root=True)
 
 
 def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -215,7 +213,7 @@ def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, corre
     return std(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
 
 
-def _moments(x, dim, unbiased, keepdim, correction, name):
+def _moments(x, dim, unbiased, keepdim, correction, name, root=False):
     if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
@@ -227,8 +225,11 @@ def _moments(x, dim, unbiased, keepdim, correction, name):
     axes = reduce_dims(dim, x.ndim, name)
     count = x._data.size if axes is None else math.prod(x.shape[a] for a in axes)
     centered = x - mean(x, axes, keepdim=True)
-    total = sum(centered * centered, axes, keepdim)
     divisor = count - correction
+    if root:  # std via the norm of the deviations: its gradient is 0, not nan, where they are all 0
+        norm2 = Norm2.apply(centered, axes, keepdim)
+        return norm2 / math.sqrt(divisor) if divisor > 0 else norm2 * math.nan
+    total = sum(centered * centered, axes, keepdim)
     return total / divisor if divisor > 0 else total * math.nan
 
 
@@ -340,7 +341,8 @@ class Cumsum(Op):
 def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
-    return Cumsum.apply(x, wrap_dim(dim, x.ndim, "cumsum"))
+    d = wrap_dim(dim, x.ndim, "cumsum")
+    return Cumsum.apply(x, d) if x.ndim else x.clone()  # NumPy's cumsum of a 0-d array is 1-d
 
 
 class Norm2(Op):

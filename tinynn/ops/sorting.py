@@ -55,7 +55,7 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {n}")
     order = argsort(x, d, descending=largest)
     idx = order._data[(slice(None),) * d + (slice(0, k),)] if x.ndim else order._data
-    indices = Tensor._make(array_module_of(idx).ascontiguousarray(idx))
+    indices = Tensor._make(idx.copy())  # a C-ordered copy (ascontiguousarray would make 0-d 1-d)
     values = gather(x, d, indices) if x.ndim else x.clone()
     return values_indices(values, indices)
 
