@@ -73,6 +73,11 @@ def _ratio_text(r: float) -> str:
     return format_number(r)
 
 
+def _is_simple_ratio(r: float) -> bool:
+    fraction = Fraction(r).limit_denominator(16)
+    return abs(float(fraction) - r) <= 1e-6 * abs(r) and abs(fraction.numerator) <= 16
+
+
 def _close(a, b, rtol, atol) -> bool:
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
 
@@ -99,11 +104,13 @@ def value_hints(got, expected, rtol, atol, mistakes=None) -> list:
         hints.append("transposed? (your result equals the expected one with its last two axes swapped)")
     else:
         big = np.abs(e) > max(atol, 1e-12) * 10
-        if big.sum() >= 2 or (big.sum() == 1 and g.size == 1):
+        if big.sum() >= 1:
             ratios = g[big] / e[big]
             r = float(np.median(ratios))
-            if r != 0 and np.allclose(ratios, r, rtol=1e-5, atol=0) and _close(g, r * e, 1e-5, atol):
-                hints.append(f"off by a factor of {_ratio_text(r)} everywhere")
+            # one number is always "off by some factor": say so only for a simple one (2, 1/4, -1)
+            simple = big.sum() >= 2 or _is_simple_ratio(r)
+            if r != 0 and simple and np.allclose(ratios, r, rtol=1e-5, atol=0) and _close(g, r * e, 1e-5, atol):
+                hints.append(f"off by a factor of {_ratio_text(r)}" + (" everywhere" if big.sum() >= 2 else ""))
         if not hints and g.size >= 2:
             offset = float(np.median(g - e))
             if offset != 0 and _close(g, e + offset, 1e-5, atol):

@@ -195,15 +195,20 @@ class Grader:
         if message:
             raise Mismatch(message)
 
-    def expect_values(self, what: str, names: list, got, expected: tuple, **options) -> None:
-        """A function returning several values (``names``): check the count, then each value."""
+    def expect_count(self, what: str, names: list, got) -> None:
+        """A function that returns several values (``names``): check that it returned that many."""
         if not isinstance(got, (tuple, list)):
             kind = "None" if got is None else f"one {type(got).__name__}"
             raise Mismatch(f"{what}: you returned {kind}, expected {len(names)} values ({', '.join(names)})")
         if len(got) != len(names):
             raise Mismatch(f"{what}: you returned {len(got)} values, expected {len(names)} ({', '.join(names)})")
-        for name, g, e in zip(names, got, expected):
-            self.expect(f"{what}: {name}", g, e, **options)
+
+    def expect_values(self, what: str, names: list, got, expected: tuple, mistakes: list | None = None,
+                      **options) -> None:
+        """Check the count of returned values, then each against ``expected`` (``mistakes``: one dict per value)."""
+        self.expect_count(what, names, got)
+        for k, (name, g, e) in enumerate(zip(names, got, expected)):
+            self.expect(f"{what}: {name}", g, e, mistakes=mistakes[k] if mistakes else None, **options)
 
     def expect_gradient(self, name: str, analytic, numeric, **options) -> None:
         """The student's gradient of ``name`` against the finite-difference one."""
