@@ -307,13 +307,7 @@ class Tensor:
     # ------------------------------------------------------------------ device and dtype
     def to(self, *args, dtype=None, device=None, copy: bool = False, non_blocking: bool = False) -> "Tensor":
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                device, dtype = arg.device, arg.dtype
-            elif isinstance(arg, (str, backend.device)):
-                device = arg
-            else:
-                dtype = arg
+        device, dtype = parse_to_args(args, device, dtype)
         result = self
         if device is not None:
             from .ops.convert import to_device
@@ -462,6 +456,18 @@ class Tensor:
         except ValueError as err:
             raise RuntimeError(f"__setitem__: {err}") from None
         self._bump_version()
+
+
+def parse_to_args(args, device=None, dtype=None):
+    """(device, dtype) from the positional arguments of ``to()``: a device, a dtype, or a tensor."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif isinstance(arg, (str, backend.device)):
+            device = arg
+        else:
+            dtype = arg
+    return device, dtype
 
 
 class _RemovableHandle:

@@ -7,7 +7,7 @@ import pytest
 import tinynn
 from tests.helpers import assert_close, assert_matches_torch, check_gradients, leaf, needs_torch, rand, torch
 
-# dim arguments over an input of shape (2, 3, 4): all, one, negative, a tuple, a negative tuple
+# dim arguments over an input of shape (3, 3, 4): all, one, negative, a tuple, a negative tuple
 DIMS = [None, 0, -1, (0, 2), (-1, -3), 1]
 KEEPDIM = [False, True]
 

@@ -51,7 +51,7 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
                       allow_unused=True, materialize_grads=True)
             for i, g in enumerate(gs):
                 rows[i].append(g)
-    from ..ops.shape import stack
+    from ..ops.join import stack
 
     jac = tuple(stack(row).reshape(tuple(out.shape) + tuple(x.shape)) for row, x in zip(rows, xs))
     return jac[0] if single else jac

@@ -14,37 +14,9 @@ def is_grad_enabled() -> bool:
     return enabled
 
 
-class set_grad_enabled:
-    """Turn graph recording on or off: as a function call, a context manager or a decorator."""
+class _GradMode:
+    """Sets the recording mode on entering and restores it on leaving; also a decorator."""
 
-    def __init__(self, mode: bool):
-        global enabled
-        self.prev = enabled
-        self.mode = bool(mode)
-        enabled = self.mode
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        global enabled
-        enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        mode = self.mode
-        global enabled
-        enabled = self.prev  # used as a decorator: the constructor must not change the mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-class _GradModeContext:
     mode = True
 
     def __enter__(self):
@@ -69,13 +41,28 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class no_grad(_GradMode):
     """Operations inside record no graph: ``with tinynn.no_grad(): ...`` or ``@tinynn.no_grad()``."""
 
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_GradMode):
     """Turn recording back on inside a ``no_grad`` block."""
 
     mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """Turn recording on or off: as a function call (effective at once), a context manager or a decorator."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        super().__enter__()  # the function-call form takes effect immediately
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        super().__exit__()  # used as a decorator: the constructor must not have changed the mode
+        return super().__call__(fn)

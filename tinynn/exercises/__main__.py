@@ -29,7 +29,6 @@ def _list() -> int:
 
 def _show(number: str) -> int:
     exercise = find(number)
-    print(f"Exercise {exercise.number} ({exercise.stem}.py)\n")
     print(exercise.docstring)
     print(f"\nYou write: {', '.join(exercise.functions)} (each docstring gives the maths and shapes).")
     print(f"Your file: {exercise.student_file}")

@@ -136,6 +136,8 @@ def difference(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e
         hint = shape_hint(g.shape, e.shape)
         return f"{what}: shape {g.shape} but expected {e.shape}" + (f". Hint: {hint}" if hint else "")
     if check_dtype and g.dtype != e.dtype:
+        if e.dtype.kind in "iub":
+            return f"{what}: dtype {g.dtype} but expected {e.dtype}. Hint: convert with .astype(np.{e.dtype})"
         return (f"{what}: dtype {g.dtype} but expected {e.dtype}. Hint: keep the input's dtype "
                 "(e.g. np.zeros(shape, dtype=x.dtype), and beware of float64 constants and np.float64 scalars)")
     if e.dtype.kind not in "fc" or exact:

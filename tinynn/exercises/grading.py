@@ -259,7 +259,7 @@ class Grader:
                 raise Mismatch(f"{what}: the output is not connected to the autograd graph (requires_grad is "
                                "False). Hint: build it from tinynn Tensor operations, without .numpy()")
         grads = tinynn.autograd.grad(outputs, inputs, grad_outputs=[tinynn.tensor(u) for u in upstreams],
-                                     allow_unused=True)
+                                     retain_graph=True, allow_unused=True)
         return [None if grad is None else grad.detach().numpy() for grad in grads]
 
     def require_gradient(self, name: str, grad):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import backend, dtypes
 from ..autograd import grad_mode
-from ..tensor import Tensor, _RemovableHandle
+from ..tensor import Tensor, _RemovableHandle, parse_to_args
 from .parameter import Parameter
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -279,13 +279,7 @@ class Module:
         kwargs.pop("non_blocking", None)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                device, dtype = arg.device, arg.dtype
-            elif isinstance(arg, (str, backend.device)):
-                device = arg
-            else:
-                dtype = arg
+        device, dtype = parse_to_args(args, device, dtype)
         if dtype is not None:
             dtype = dtypes.to_dtype(dtype)
             if dtype.kind != "f":

@@ -32,7 +32,6 @@ from .dropout import Dropout
 from .linear import Linear
 from .module import Module
 from .normalization import LayerNorm
-from .parameter import Parameter
 
 __all__ = ["TransformerEncoder", "TransformerEncoderLayer", "generate_square_subsequent_mask"]
 

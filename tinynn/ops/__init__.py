@@ -8,6 +8,7 @@
 ``compare``     == < isnan any all (no gradient)
 """
 from .arithmetic import *  # noqa: F401,F403
+from .minmax import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
 from .convert import clone, to_device, to_dtype  # noqa: F401
 from .indexing import *  # noqa: F401,F403

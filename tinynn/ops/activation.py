@@ -19,7 +19,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .arithmetic import clamp
+from .minmax import clamp
 from .special import erf_array
 from .unary import erf, exp, sigmoid, tanh
 

@@ -17,17 +17,11 @@ __all__ = [
     "add",
     "addcdiv",
     "addcmul",
-    "clamp",
-    "clip",
     "div",
     "divide",
     "floor_divide",
-    "fmax",
-    "fmin",
     "fmod",
     "lerp",
-    "maximum",
-    "minimum",
     "mul",
     "multiply",
     "neg",
@@ -206,100 +200,6 @@ def _is_bool(value) -> bool:
     return value.dtype == bool if hasattr(value, "dtype") else isinstance(value, bool)
 
 
-class Maximum(Op):
-    """z = max(x, y);  the gradient goes to the larger input (split in half on ties)."""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = promote(x, y)
-        ctx.save_for_backward(x, y)
-        return array_module_of(x if hasattr(x, "ndim") else y).maximum(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        return _split_on_ties(grad, x, y, larger=True)
-
-
-class Minimum(Op):
-    """z = min(x, y);  the gradient goes to the smaller input (split in half on ties)."""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = promote(x, y)
-        ctx.save_for_backward(x, y)
-        return array_module_of(x if hasattr(x, "ndim") else y).minimum(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        return _split_on_ties(grad, x, y, larger=False)
-
-
-class NanIgnoringExtreme(Op):
-    """z = fmax(x, y) (or fmin): like maximum (minimum), but a NaN loses to a number.
-
-    The gradient goes to x where x wins, ties, or y is NaN, and to y elsewhere (PyTorch's rule).
-    """
-
-    @staticmethod
-    def forward(ctx, x, y, largest):
-        x, y = promote(x, y)
-        ctx.largest = largest
-        ctx.save_for_backward(x, y)
-        xp = array_module_of(x if hasattr(x, "ndim") else y)
-        return xp.fmax(x, y) if largest else xp.fmin(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        y_is_nan = y != y  # only NaN differs from itself; y may be a Python number
-        x_wins = ((x >= y) if ctx.largest else (x <= y)) | y_is_nan
-        share_x = x_wins.to(grad.dtype).detach()
-        return grad * share_x, grad * (1 - share_x)
-
-
-def _split_on_ties(grad, x, y, larger):
-    wins_x = (x > y) if larger else (x < y)
-    tie = x == y
-    share_x = (wins_x.to(grad.dtype) + 0.5 * tie.to(grad.dtype)).detach()
-    return grad * share_x, grad * (1 - share_x)
-
-
-class Clamp(Op):
-    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi, else 0; the bounds get the rest."""
-
-    @staticmethod
-    def forward(ctx, x, lo, hi):
-        xp = array_module_of(x)
-        out = x
-        if lo is not None:
-            out = xp.maximum(out, _cast(lo, x.dtype) if not hasattr(lo, "dtype") else lo.astype(x.dtype, copy=False))
-        if hi is not None:
-            out = xp.minimum(out, _cast(hi, x.dtype) if not hasattr(hi, "dtype") else hi.astype(x.dtype, copy=False))
-        if out is x:
-            out = x.copy()
-        ctx.save_for_backward(x, lo, hi)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, lo, hi = ctx.saved_tensors
-        need_x, need_lo, need_hi = ctx.needs_input_grad
-        below = x < lo if lo is not None else None
-        above = x > hi if hi is not None else None
-        grad_x = grad_lo = grad_hi = None
-        if need_x:
-            inside = ~below if above is None else ~above if below is None else ~below & ~above
-            grad_x = grad * inside.to(grad.dtype)
-        # When lo > hi every element is hi, so then hi gets the gradient and lo none (as in PyTorch).
-        if need_lo:
-            grad_lo = grad * (below if hi is None else below & (lo < hi)).to(grad.dtype)
-        if need_hi:
-            grad_hi = grad * (above if lo is None else above | (hi < lo)).to(grad.dtype)
-        return grad_x, grad_lo, grad_hi
-
-
 def broadcasting(op, name: str, x, y, *args) -> Tensor:
     """``op.apply(x, y, *args)``, raising PyTorch's error (not NumPy's) when the shapes don't broadcast."""
     try:
@@ -396,34 +296,6 @@ def pow(x, exponent) -> Tensor:
         if exponent == 1:
             return x * 1 if x._requires_grad else x.clone()
     return broadcasting(Pow, "pow", x, exponent)
-
-
-def maximum(x, y) -> Tensor:
-    return broadcasting(Maximum, "maximum", x, y)
-
-
-def minimum(x, y) -> Tensor:
-    return broadcasting(Minimum, "minimum", x, y)
-
-
-def fmax(x, y) -> Tensor:
-    """The larger of each pair, ignoring NaN: a NaN appears only where both are NaN."""
-    return broadcasting(NanIgnoringExtreme, "fmax", x, y, True)
-
-
-def fmin(x, y) -> Tensor:
-    """The smaller of each pair, ignoring NaN: a NaN appears only where both are NaN."""
-    return broadcasting(NanIgnoringExtreme, "fmin", x, y, False)
-
-
-def clamp(x: Tensor, min=None, max=None) -> Tensor:
-    """Limit every element to ``[min, max]`` (either bound may be omitted, or a tensor)."""
-    if min is None and max is None:
-        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    return Clamp.apply(x, min, max)
-
-
-clip = clamp
 
 
 def reciprocal(x: Tensor) -> Tensor:

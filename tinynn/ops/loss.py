@@ -36,7 +36,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .arithmetic import clamp
+from .minmax import clamp
 from .indexing import where
 from .reduce import log_softmax, softmax, sum as sum_of
 from .unary import log, sigmoid

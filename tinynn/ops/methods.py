@@ -6,7 +6,7 @@ tensor.py stays about what a tensor is, and a reader can find every method here.
 from __future__ import annotations
 
 from ..tensor import Tensor
-from . import arithmetic as A, compare as C, convert, indexing as I, join as J, linalg as L, reduce as R
+from . import arithmetic as A, compare as C, minmax as M, convert, indexing as I, join as J, linalg as L, reduce as R
 from . import rearrange as RA, shape as S, sorting as SO, unary as U
 
 
@@ -43,8 +43,8 @@ METHODS = {
     "__pow__": A.pow, "__rpow__": _reflected(A.pow), "pow": A.pow,
     "__neg__": A.neg, "neg": A.neg, "negative": A.neg, "__pos__": lambda self: self,
     "__abs__": U.abs, "abs": U.abs, "absolute": U.abs,
-    "maximum": A.maximum, "minimum": A.minimum, "fmax": A.fmax, "fmin": A.fmin,
-    "clamp": A.clamp, "clip": A.clamp, "reciprocal": A.reciprocal, "square": A.square,
+    "maximum": M.maximum, "minimum": M.minimum, "fmax": M.fmax, "fmin": M.fmin,
+    "clamp": M.clamp, "clip": M.clamp, "reciprocal": A.reciprocal, "square": A.square,
     "lerp": A.lerp, "addcmul": A.addcmul, "addcdiv": A.addcdiv,
     # matrix products
     "__matmul__": lambda self, other: L.matmul(self, _matmul_operand(other)),
@@ -94,7 +94,7 @@ METHODS = {
 
 INPLACE = {
     "add_": A.add, "sub_": A.sub, "mul_": A.mul, "div_": A.div, "pow_": A.pow, "neg_": A.neg,
-    "clamp_": A.clamp, "clip_": A.clamp, "abs_": U.abs, "exp_": U.exp, "log_": U.log,
+    "clamp_": M.clamp, "clip_": M.clamp, "abs_": U.abs, "exp_": U.exp, "log_": U.log,
     "sqrt_": U.sqrt, "tanh_": U.tanh, "sigmoid_": U.sigmoid, "relu_": U.relu, "floor_": U.floor,
     "round_": U.round, "reciprocal_": A.reciprocal, "masked_fill_": I.masked_fill,
     "scatter_": I.scatter, "scatter_add_": I.scatter_add, "lerp_": A.lerp,

@@ -78,7 +78,8 @@ def windows_overlap(geo: PoolGeometry) -> bool:
 def flat_indices(argmax, geo: PoolGeometry, in_width: int):
     """PyTorch's ``return_indices``: the argmax as h*W + w in the unpadded input (int64)."""
     xp = array_module_of(argmax)
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = geo.kernel, geo.stride, geo.dilation, geo.out_size
+    kw = geo.kernel[1]
+    (sh, sw), (dh, dw), (ho, wo) = geo.stride, geo.dilation, geo.out_size
     (pt, _), (pl, _) = geo.padding
     a, e = argmax // kw, argmax % kw
     rows = xp.arange(ho).reshape(ho, 1) * sh - pt + a.astype(xp.int64) * dh

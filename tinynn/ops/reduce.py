@@ -152,7 +152,7 @@ def _extreme_with_indices(x, dim, keepdim, largest, name):
 def max(x: Tensor, dim=None, keepdim: bool = False):
     """``max(x)``: the largest element; ``max(x, dim)``: (values, indices); ``max(x, y)``: maximum."""
     if isinstance(dim, Tensor):
-        from .arithmetic import maximum
+        from .minmax import maximum
 
         return maximum(x, dim)
     if dim is None:
@@ -163,7 +163,7 @@ def max(x: Tensor, dim=None, keepdim: bool = False):
 def min(x: Tensor, dim=None, keepdim: bool = False):
     """``min(x)``: the smallest element; ``min(x, dim)``: (values, indices); ``min(x, y)``: minimum."""
     if isinstance(dim, Tensor):
-        from .arithmetic import minimum
+        from .minmax import minimum
 
         return minimum(x, dim)
     if dim is None:

@@ -1,0 +1,93 @@
+"""Checks for exercise 10, int8 quantization: codes, clamping, scales per tensor and per row, round trips."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compare import as_array
+from ..grading import Grader, Mismatch
+
+
+def _wrong_codes(w, scale) -> dict:
+    """Known mistakes in turning w / scale into codes, for the hints."""
+    x = w / scale
+    with np.errstate(all="ignore"):
+        return {"floor instead of round-to-nearest": np.clip(np.floor(x), -127, 127).astype(np.int8),
+                "truncation towards zero (astype without rounding) instead of round-to-nearest":
+                np.clip(np.trunc(x), -127, 127).astype(np.int8),
+                "no clamp: values beyond 127 wrapped around in int8": np.round(x).astype(np.int64).astype(np.int8),
+                "a clamp to [-128, 127] (the symmetric range is [-127, 127])": np.clip(np.round(x), -128, 127).astype(np.int8)}
+
+
+def _expect_codes(g: Grader, what: str, got, w, scale, expected) -> None:
+    """Codes must match exactly, except that where w / scale sits within 1e-4 of a half either neighbour is fine."""
+    codes, problem = as_array(got)
+    if problem is None and codes.shape == expected.shape and codes.dtype == expected.dtype:
+        ratio = np.asarray(w, dtype=np.float64) / np.asarray(scale, dtype=np.float64)
+        near_half = np.abs(np.abs(ratio - np.floor(ratio)) - 0.5) < 1e-4
+        close = np.abs(codes.astype(np.int64) - expected.astype(np.int64)) <= 1
+        got = np.where(near_half & close, expected, codes)
+    g.expect(what, got, expected, exact=True, mistakes=_wrong_codes(w, scale))
+
+
+def _with_outlier(g: Grader, shape) -> np.ndarray:
+    w = g.randn(*shape)
+    w.flat[g.rng.integers(w.size)] = 8.0     # one big weight: the per-tensor grid gets coarse
+    return w
+
+
+def grade(g: Grader, student, reference) -> None:
+    w = g.randn(3, 4)
+    scale_cases = [(w, np.asarray(np.abs(w).max() / 127), "w (3, 4), the absmax scale"),
+                   (w, np.asarray(np.abs(w).max() / 300), "w (3, 4), a scale too small: codes beyond 127 must clamp"),
+                   (g.randn(3, 5), g.uniform(0.005, 0.02, 3, 1), "w (3, 5), one scale per row (3, 1)"),
+                   (g.randn(2, 6, dtype=np.float32), np.asarray(0.01, dtype=np.float32), "float32 w (2, 6)")]
+    for w, scale, case in scale_cases:
+        with g.check(case, "quantize"):
+            got = g.call(student.quantize, w.copy(), scale.copy())
+            _expect_codes(g, "q", got, w, scale, reference.quantize(w, scale))
+
+    for q_shape, scale, case in [((3, 4), np.asarray(0.02), "q (3, 4), a 0-d scale"),
+                                 ((3, 4), g.uniform(0.01, 0.1, 3, 1), "q (3, 4), scales (3, 1)"),
+                                 ((5,), np.asarray(0.5, dtype=np.float32), "q (5,), a float32 scale")]:
+        q = g.rng.integers(-127, 128, size=q_shape).astype(np.int8)
+        with g.check(case, "dequantize"):
+            got = g.call(student.dequantize, q.copy(), scale.copy())
+            g.expect("w_hat", got, reference.dequantize(q, scale),
+                     mistakes={"q / scale (dequantizing multiplies)": q / scale})
+
+    for w, case in [(g.randn(4, 6), "w (4, 6)"), (_with_outlier(g, (10,)), "w (10,) with one large weight"),
+                    (np.zeros((2, 3)), "an all-zero w (scale 1.0)"), (g.randn(3, 3, dtype=np.float32), "float32 w (3, 3)")]:
+        q_expected, s_expected = reference.quantize_per_tensor(w)
+        absmax = np.abs(w).max()
+        with g.check(case, "quantize_per_tensor"):
+            got = g.call(student.quantize_per_tensor, w.copy())
+            g.expect_count("quantize_per_tensor", ["q", "scale"], got)
+            g.expect("quantize_per_tensor: scale", got[1], s_expected,
+                     mistakes={"max(w) / 127: the largest w, not the largest |w|": np.asarray(w.max() / 127),
+                               "max|w| / 128": np.asarray(absmax / 128), "max|w| / 255": np.asarray(absmax / 255)})
+            _expect_codes(g, "quantize_per_tensor: q", got[0], w, s_expected, q_expected)
+
+    w = g.randn(5, 6) * np.array([[0.01], [1.0], [10.0], [0.0], [3.0]])   # rows of very different sizes, one zero
+    for w, case in [(w, "w (5, 6) with rows of different magnitude and an all-zero row"),
+                    (g.randn(3, 8, dtype=np.float32), "float32 w (3, 8)"), (g.randn(1, 4), "one row")]:
+        q_expected, s_expected = reference.quantize_per_row(w)
+        with g.check(case, "quantize_per_row"):
+            got = g.call(student.quantize_per_row, w.copy())
+            g.expect_count("quantize_per_row", ["q", "scales"], got)
+            g.expect("quantize_per_row: scales", got[1], s_expected)
+            _expect_codes(g, "quantize_per_row: q", got[0], w, s_expected, q_expected)
+
+    w = _with_outlier(g, (6, 16))
+    with g.check("round trip: |dequantize(quantize_per_row(w)) - w| <= scale / 2, below the per-tensor error",
+                 "quantize_per_row"):
+        q, scales = g.call(student.quantize_per_row, w.copy())
+        error = np.abs(g.call(student.dequantize, np.asarray(q), np.asarray(scales)) - w)
+        worst = error / np.asarray(scales)
+        if worst.max() > 0.5 + 1e-6:
+            row, col = np.unravel_index(np.argmax(worst), worst.shape)
+            raise Mismatch(f"round-trip error {error[row, col]:.4g} at index {(int(row), int(col))} is "
+                           f"{worst[row, col]:.3g} scales; rounding to nearest keeps it within 0.5")
+        q_t, s_t = g.call(student.quantize_per_tensor, w.copy())
+        tensor_error = np.abs(g.call(student.dequantize, np.asarray(q_t), np.asarray(s_t)) - w).mean()
+        if not error.mean() < tensor_error:
+            raise Mismatch(f"per-row mean error {error.mean():.4g} is not below per-tensor {tensor_error:.4g}")
