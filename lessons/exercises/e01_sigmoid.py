@@ -1,7 +1,8 @@
-# Exercise 01, generated from tinynn/exercises/source/e01_sigmoid.py
-# by `python -m tinynn.exercises build`: edit this copy, not the source.
-# Replace each `raise NotImplementedError(...)` with your code, then grade it from the repository root:
-#     python -m tinynn.exercises check 01 lessons/exercises/e01_sigmoid.py
+# Exercise 01, generated from tinynn/exercises/source/e01_sigmoid.py by
+# `python -m tinynn.exercises build`. Work on a copy of this file, replace each
+# `raise NotImplementedError(...)` with your code, and grade it from the repository root:
+#     cp lessons/exercises/e01_sigmoid.py my_e01_sigmoid.py
+#     python -m tinynn.exercises check 01 my_e01_sigmoid.py
 """Exercise 01: the sigmoid and its derivative, as a tinynn autograd Function.
 
 The logistic sigmoid squashes any real number into (0, 1):

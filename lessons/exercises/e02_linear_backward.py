@@ -1,7 +1,8 @@
-# Exercise 02, generated from tinynn/exercises/source/e02_linear_backward.py
-# by `python -m tinynn.exercises build`: edit this copy, not the source.
-# Replace each `raise NotImplementedError(...)` with your code, then grade it from the repository root:
-#     python -m tinynn.exercises check 02 lessons/exercises/e02_linear_backward.py
+# Exercise 02, generated from tinynn/exercises/source/e02_linear_backward.py by
+# `python -m tinynn.exercises build`. Work on a copy of this file, replace each
+# `raise NotImplementedError(...)` with your code, and grade it from the repository root:
+#     cp lessons/exercises/e02_linear_backward.py my_e02_linear_backward.py
+#     python -m tinynn.exercises check 02 my_e02_linear_backward.py
 """Exercise 02: a Linear layer's forward and backward, as a tinynn autograd Function.
 
 A fully connected layer maps each row of a batch x through the same affine map:

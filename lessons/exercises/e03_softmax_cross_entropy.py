@@ -1,7 +1,8 @@
-# Exercise 03, generated from tinynn/exercises/source/e03_softmax_cross_entropy.py
-# by `python -m tinynn.exercises build`: edit this copy, not the source.
-# Replace each `raise NotImplementedError(...)` with your code, then grade it from the repository root:
-#     python -m tinynn.exercises check 03 lessons/exercises/e03_softmax_cross_entropy.py
+# Exercise 03, generated from tinynn/exercises/source/e03_softmax_cross_entropy.py by
+# `python -m tinynn.exercises build`. Work on a copy of this file, replace each
+# `raise NotImplementedError(...)` with your code, and grade it from the repository root:
+#     cp lessons/exercises/e03_softmax_cross_entropy.py my_e03_softmax_cross_entropy.py
+#     python -m tinynn.exercises check 03 my_e03_softmax_cross_entropy.py
 """Exercise 03: softmax + cross-entropy, forward and backward, as one fused autograd Function.
 
 A classifier outputs one score (logit) z[n, c] per example n and class c. Softmax turns a row of

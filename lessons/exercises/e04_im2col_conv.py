@@ -1,7 +1,8 @@
-# Exercise 04, generated from tinynn/exercises/source/e04_im2col_conv.py
-# by `python -m tinynn.exercises build`: edit this copy, not the source.
-# Replace each `raise NotImplementedError(...)` with your code, then grade it from the repository root:
-#     python -m tinynn.exercises check 04 lessons/exercises/e04_im2col_conv.py
+# Exercise 04, generated from tinynn/exercises/source/e04_im2col_conv.py by
+# `python -m tinynn.exercises build`. Work on a copy of this file, replace each
+# `raise NotImplementedError(...)` with your code, and grade it from the repository root:
+#     cp lessons/exercises/e04_im2col_conv.py my_e04_im2col_conv.py
+#     python -m tinynn.exercises check 04 my_e04_im2col_conv.py
 """Exercise 04: 2-d convolution as im2col plus one matrix product, forward and backward, in NumPy.
 
 A convolution slides each of O filters w[o]: (C, kh, kw) over the zero-padded input and takes a

@@ -1,7 +1,8 @@
-# Exercise 05, generated from tinynn/exercises/source/e05_max_pool_backward.py
-# by `python -m tinynn.exercises build`: edit this copy, not the source.
-# Replace each `raise NotImplementedError(...)` with your code, then grade it from the repository root:
-#     python -m tinynn.exercises check 05 lessons/exercises/e05_max_pool_backward.py
+# Exercise 05, generated from tinynn/exercises/source/e05_max_pool_backward.py by
+# `python -m tinynn.exercises build`. Work on a copy of this file, replace each
+# `raise NotImplementedError(...)` with your code, and grade it from the repository root:
+#     cp lessons/exercises/e05_max_pool_backward.py my_e05_max_pool_backward.py
+#     python -m tinynn.exercises check 05 my_e05_max_pool_backward.py
 """Exercise 05: 2-d max pooling, forward and backward, in NumPy.
 
 Max pooling keeps the largest value of each k x k window (stride s, no padding):

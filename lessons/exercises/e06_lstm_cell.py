@@ -1,7 +1,8 @@
-# Exercise 06, generated from tinynn/exercises/source/e06_lstm_cell.py
-# by `python -m tinynn.exercises build`: edit this copy, not the source.
-# Replace each `raise NotImplementedError(...)` with your code, then grade it from the repository root:
-#     python -m tinynn.exercises check 06 lessons/exercises/e06_lstm_cell.py
+# Exercise 06, generated from tinynn/exercises/source/e06_lstm_cell.py by
+# `python -m tinynn.exercises build`. Work on a copy of this file, replace each
+# `raise NotImplementedError(...)` with your code, and grade it from the repository root:
+#     cp lessons/exercises/e06_lstm_cell.py my_e06_lstm_cell.py
+#     python -m tinynn.exercises check 06 my_e06_lstm_cell.py
 """Exercise 06: one step of an LSTM cell, written with tinynn Tensor operations.
 
 An LSTM carries two states from step to step: the hidden state h (what it outputs) and the cell

@@ -1,7 +1,8 @@
-# Exercise 07, generated from tinynn/exercises/source/e07_attention.py
-# by `python -m tinynn.exercises build`: edit this copy, not the source.
-# Replace each `raise NotImplementedError(...)` with your code, then grade it from the repository root:
-#     python -m tinynn.exercises check 07 lessons/exercises/e07_attention.py
+# Exercise 07, generated from tinynn/exercises/source/e07_attention.py by
+# `python -m tinynn.exercises build`. Work on a copy of this file, replace each
+# `raise NotImplementedError(...)` with your code, and grade it from the repository root:
+#     cp lessons/exercises/e07_attention.py my_e07_attention.py
+#     python -m tinynn.exercises check 07 my_e07_attention.py
 """Exercise 07: scaled dot-product attention, with masks, written with tinynn Tensor operations.
 
 Each of L queries looks at S keys, scores them by a dot product, and takes the softmax-weighted

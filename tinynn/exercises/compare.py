@@ -74,12 +74,17 @@ def _ratio_text(r: float) -> str:
 
 
 def _is_simple_ratio(r: float) -> bool:
-    fraction = Fraction(r).limit_denominator(16)
-    return abs(float(fraction) - r) <= 1e-6 * abs(r) and abs(fraction.numerator) <= 16
+    """2, -1, 1/4: a whole number or one over a whole number, the factors a slip of the pen makes."""
+    fraction = Fraction(r).limit_denominator(64)
+    return (abs(float(fraction) - r) <= 1e-6 * abs(r) and 1 in (abs(fraction.numerator), fraction.denominator)
+            and abs(fraction.numerator) <= 64)
 
 
 def _close(a, b, rtol, atol) -> bool:
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+    """Same shape and close everywhere; NaN matches NaN (a known mistake may make NaN too)."""
+    with np.errstate(invalid="ignore"):
+        near = (np.abs(a - b) <= atol + rtol * np.abs(b)) | (np.isnan(a) & np.isnan(b)) | (a == b)
+    return a.shape == b.shape and bool(np.all(near))
 
 
 def value_hints(got, expected, rtol, atol, mistakes=None) -> list:
@@ -92,7 +97,8 @@ def value_hints(got, expected, rtol, atol, mistakes=None) -> list:
     hints = []
     if not np.all(np.isfinite(g)) and np.all(np.isfinite(e)):
         kind = "nan" if np.isnan(g).any() else "inf"
-        hints.append(f"you have {kind} values: an overflow (exp of a large number) or a division by zero?")
+        hints.append(f"you have {kind} values: an overflow (exp of a large number), a division by zero, "
+                     "or a softmax over a row that is all -inf?")
         return hints
     if not g.size:
         return hints

@@ -103,10 +103,11 @@ def strip_solutions(text: str, number: str, filename: str = "<source>") -> str:
 def student_text(exercise) -> str:
     """The full student file of ``exercise`` (a ``catalog.Exercise``): a header, then the stripped source."""
     header = (
-        f"# Exercise {exercise.number}, generated from tinynn/exercises/source/{exercise.source.name}\n"
-        "# by `python -m tinynn.exercises build`: edit this copy, not the source.\n"
-        "# Replace each `raise NotImplementedError(...)` with your code, then grade it from the repository root:\n"
-        f"#     python -m tinynn.exercises check {exercise.number} lessons/exercises/{exercise.source.name}\n"
+        f"# Exercise {exercise.number}, generated from tinynn/exercises/source/{exercise.source.name} by\n"
+        "# `python -m tinynn.exercises build`. Work on a copy of this file, replace each\n"
+        "# `raise NotImplementedError(...)` with your code, and grade it from the repository root:\n"
+        f"#     cp lessons/exercises/{exercise.source.name} my_{exercise.source.name}\n"
+        f"#     python -m tinynn.exercises check {exercise.number} my_{exercise.source.name}\n"
     )
     text = exercise.source.read_text(encoding="utf-8")
     return header + strip_solutions(text, exercise.number, str(exercise.source))

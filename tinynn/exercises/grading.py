@@ -38,7 +38,7 @@ from .compare import difference
 
 __all__ = ["CheckResult", "Grader", "Mismatch", "NotDone", "StudentError", "numeric_gradient", "on_arrays"]
 
-PASS, FAIL, NOT_DONE, ERROR = "pass", "fail", "not done", "error"
+PASS, FAIL, NOT_DONE, ERROR = "pass", "fail", "not_done", "error"
 
 
 class Mismatch(Exception):
@@ -57,7 +57,7 @@ class StudentError(Exception):
 class CheckResult:
     name: str       # what was checked, e.g. "Sigmoid.backward on x of shape (3, 4)"
     function: str   # the student's function the check is about
-    status: str     # "pass", "fail", "not done" or "error"
+    status: str     # "pass", "fail", "not_done" or "error"
     message: str = ""
 
 

@@ -10,7 +10,7 @@ Text (failures in full, unfinished functions one line each, a last line that say
     exercise 01 failed: 4 of 9 checks passed (2 failed, 3 not done yet)
 
 JSON: ``{"exercise": "01", "passed": false, "checks_passed": 4, "checks_total": 9, "checks": [...]}``
-with each check's name, function, status ("pass", "fail", "not done", "error") and message.
+with each check's name, function, status ("pass", "fail", "not_done", "error") and message.
 """
 from __future__ import annotations
 
