@@ -156,12 +156,19 @@ def _run_node(node, buf, retain_graph, capture_node, captured):
             g if g is not None else Tensor._make(xp.zeros(shape, dtype=dtype))
             for g, (shape, dtype) in zip(buf, node.output_meta)
         ]
+    raw = node.array_backward and not grad_mode.enabled
+    if raw:  # the same formula, evaluated on the raw arrays (see Node.array_backward)
+        node._raw = True
+        buf = [g._data for g in buf]
     try:
         grads = type(node).backward(node, *buf)
     except Exception as err:
         if anomaly.enabled and node.creation_trace and hasattr(err, "add_note"):
             err.add_note(f"The failing op {node.name()} was created here:\n{node.creation_trace}")
         raise
+    finally:
+        if raw:
+            node._raw = False
     if not retain_graph:
         node._release()
     if not isinstance(grads, tuple):
@@ -239,10 +246,14 @@ def _accumulate(tensor, g, owned, create_graph) -> None:
 
 
 def _used_once(g, grads, buf) -> bool:
-    """True when ``g`` was freshly made for one input: not passed through, not shared."""
-    if any(g is b for b in buf):
+    """True when ``g``'s array was freshly made for one input: not passed through, not shared.
+
+    Compared by array, not by Tensor: a backward run on raw arrays gets new wrappers.
+    """
+    data = g._data
+    if any(b is not None and b._data is data for b in buf):
         return False
-    return sum(g is other for other in grads) == 1
+    return sum(other is not None and other._data is data for other in grads) == 1
 
 
 def _count_dependencies(root_nodes) -> dict:

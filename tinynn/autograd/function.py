@@ -41,6 +41,12 @@ class Node:
     _saved_raw = ()
     _saved = ()
     is_view = False              # Op subclasses whose forward returns a view of input 0
+    # An op whose backward formula is plain arithmetic that NumPy arrays evaluate exactly as
+    # Tensors do (``grad * (1 - y * y)``, ``g @ w``, ``g.T``, ``g.sum(0)``) sets this to True: when
+    # no graph of the backward is wanted (no create_graph), the engine then runs that same formula on
+    # the raw arrays and skips the tensor machinery, which is most of a small op's cost.
+    array_backward = False
+    _raw = False                 # True while the engine runs this node's backward on raw arrays
 
     @classmethod
     def name(cls) -> str:
@@ -95,17 +101,17 @@ class Node:
         kind = entry[0]
         if kind == _CONSTANT:
             value = entry[1]
-            if isinstance(value, Tensor) or not hasattr(value, "dtype") or not hasattr(value, "shape"):
+            if self._raw or isinstance(value, Tensor) or not hasattr(value, "dtype") or not hasattr(value, "shape"):
                 return value
             return Tensor._make(value)
         if kind == _INPUT:
             tensor, version = entry[1], entry[2]
             if tensor._version_counter[0] != version:
                 _check_version(self, tensor._version, version, tensor._data)
-            return tensor
+            return tensor._data if self._raw else tensor
         index, counter, array = entry[1], entry[2], entry[3]
         _check_version(self, counter[0], 0, array)
-        return Tensor._make(array, True, self, index)
+        return array if self._raw else Tensor._make(array, True, self, index)
 
     # -------------------------------------------------------------- engine interface
     def _release(self) -> None:

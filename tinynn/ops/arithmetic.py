@@ -72,6 +72,8 @@ def to_float(a, b):
 class Add(Op):
     """z = x + alpha * y;  dz/dx = 1, dz/dy = alpha."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x, y, alpha=1):
         x, y = promote(x, y)
@@ -85,6 +87,8 @@ class Add(Op):
 
 class Sub(Op):
     """z = x - alpha * y;  dz/dx = 1, dz/dy = -alpha."""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x, y, alpha=1):
@@ -104,6 +108,8 @@ class Sub(Op):
 class Mul(Op):
     """z = x * y;  dz/dx = y, dz/dy = x."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x, y):
         x, y = promote(x, y)
@@ -119,6 +125,8 @@ class Mul(Op):
 
 class Div(Op):
     """z = x / y;  dz/dx = 1 / y, dz/dy = -x / y^2.  Integer inputs divide as floats."""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x, y):
@@ -137,6 +145,8 @@ class Div(Op):
 
 class Neg(Op):
     """y = -x;  dy/dx = -1."""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):

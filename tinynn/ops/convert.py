@@ -9,6 +9,8 @@ from ..tensor import Tensor
 class Clone(Op):
     """y = a copy of x;  dy/dx = 1."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         return x.copy()

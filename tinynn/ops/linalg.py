@@ -30,6 +30,8 @@ __all__ = [
 class Matmul(Op):
     """C = A @ B;  dL/dA = G @ B^T,  dL/dB = A^T @ G (1-d operands act as a row / a column)."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b)
@@ -41,22 +43,24 @@ class Matmul(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         a_vector, b_vector = a.ndim == 1, b.ndim == 1
-        a2 = a.unsqueeze(0) if a_vector else a    # (k,) -> (1, k)
-        b2 = b.unsqueeze(-1) if b_vector else b   # (k,) -> (k, 1)
-        g = grad
-        if a_vector:
-            g = g.unsqueeze(-2 if not b_vector else 0)
-        if b_vector:
-            g = g.unsqueeze(-1)
+        a2 = a.reshape((1,) + a.shape) if a_vector else a    # (k,) -> (1, k)
+        b2 = b.reshape(b.shape + (1,)) if b_vector else b    # (k,) -> (k, 1)
+        g = grad                                            # put back the dims a 1-d operand dropped
+        if a_vector and b_vector:
+            g = g.reshape(1, 1)
+        elif a_vector:
+            g = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
+        elif b_vector:
+            g = g.reshape(g.shape + (1,))
         grad_a = grad_b = None
         if need_a:
-            grad_a = matmul(g, b2.mT)
+            grad_a = g @ b2.swapaxes(-1, -2)
             if a_vector:
-                grad_a = grad_a.squeeze(-2)
+                grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
         if need_b:
-            grad_b = matmul(a2.mT, g)
+            grad_b = a2.swapaxes(-1, -2) @ g
             if b_vector:
-                grad_b = grad_b.squeeze(-1)
+                grad_b = grad_b.reshape(grad_b.shape[:-1])
         return grad_a, grad_b
 
 

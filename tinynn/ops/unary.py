@@ -50,6 +50,8 @@ def _floating(x):
 class Exp(Op):
     """y = e^x;  dy/dx = y."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         y = array_module_of(x).exp(_floating(x))
@@ -64,6 +66,8 @@ class Exp(Op):
 
 class Expm1(Op):
     """y = e^x - 1 (accurate near 0);  dy/dx = y + 1."""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -80,6 +84,8 @@ class Expm1(Op):
 class Exp2(Op):
     """y = 2^x (exact at integers);  dy/dx = y ln 2."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         y = array_module_of(x).exp2(_floating(x))
@@ -95,6 +101,8 @@ class Exp2(Op):
 class Log(Op):
     """y = ln x;  dy/dx = 1 / x."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         x = _floating(x)
@@ -109,6 +117,8 @@ class Log(Op):
 
 class LogBase(Op):
     """y = log_b x for b = 2 or 10 (exact at powers of b);  dy/dx = 1 / (x ln b)."""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x, base):
@@ -127,6 +137,8 @@ class LogBase(Op):
 class Log1p(Op):
     """y = ln(1 + x) (accurate near 0);  dy/dx = 1 / (1 + x)."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         x = _floating(x)
@@ -142,6 +154,8 @@ class Log1p(Op):
 class Sqrt(Op):
     """y = sqrt(x);  dy/dx = 1 / (2 y)."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         y = array_module_of(x).sqrt(_floating(x))
@@ -156,6 +170,8 @@ class Sqrt(Op):
 
 class Rsqrt(Op):
     """y = 1 / sqrt(x);  dy/dx = -y^3 / 2."""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -203,6 +219,8 @@ class Cos(Op):
 class Tan(Op):
     """y = tan x;  dy/dx = 1 + y^2."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         y = array_module_of(x).tan(_floating(x))
@@ -218,6 +236,8 @@ class Tan(Op):
 class Atan(Op):
     """y = arctan x;  dy/dx = 1 / (1 + x^2)."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         x = _floating(x)
@@ -232,6 +252,8 @@ class Atan(Op):
 
 class Tanh(Op):
     """y = tanh x;  dy/dx = 1 - y^2."""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -252,6 +274,8 @@ class Sigmoid(Op):
     so the tail for very negative x keeps its tiny values instead of rounding to 0.
     """
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         x = _floating(x)
@@ -271,6 +295,8 @@ class Sigmoid(Op):
 class Relu(Op):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         y = array_module_of(x).maximum(x, 0)
@@ -280,7 +306,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (y > 0).to(grad.dtype)
+        return grad * (y > 0)
 
 
 class Erf(Op):

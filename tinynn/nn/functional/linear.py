@@ -26,6 +26,8 @@ class Linear(Op):
         dL/db = sum_n G[n]
     """
 
+    array_backward = True
+
     @staticmethod
     def forward(ctx, x, weight, bias):
         xp = array_module_of(x)
@@ -43,12 +45,12 @@ class Linear(Op):
         g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
         grad_x = grad_w = grad_b = None
         if need_x:
-            grad_x = matmul(g2, weight)
+            grad_x = g2 @ weight
             if x.ndim != 2:
                 grad_x = grad_x.reshape(x.shape)
         if need_w:
             x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            grad_w = matmul(g2.mT, x2)
+            grad_w = g2.T @ x2
         if need_b:
             grad_b = g2.sum(0)
         return grad_x, grad_w, grad_b
