@@ -9,15 +9,17 @@
 # Run: `python lessons/00_tour.py` (about 5 seconds), or `--full` for a longer run.
 
 # %%
-import sys
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
+from _common import Lesson
 
 import tinynn as torch  # tinynn speaks PyTorch's API
 
-FULL = "--full" in sys.argv
-torch.manual_seed(0)
+lesson = Lesson(0, "a tour of tinynn", full_takes="about 15 seconds")
+FULL = lesson.full
+torch.manual_seed(lesson.seed)
 
 # %% [markdown]
 # ## Autograd in four lines
@@ -74,11 +76,13 @@ def bce_with_logits(logits, y):
 steps = 6000 if FULL else 2000
 lr = 0.5
 start = time.perf_counter()
+losses = []
 for step in range(steps + 1):
     loss = bce_with_logits(forward(inputs), targets)
     for p in params:
         p.grad = None
     loss.backward()
+    losses.append(loss.item())
     with torch.no_grad():
         for p in params:
             p -= lr * p.grad
@@ -92,6 +96,23 @@ print(f"trained {steps} steps in {elapsed:.1f} s: final accuracy {accuracy:.1%} 
       f"(expect above 90% here, near 100% with --full)")
 
 # %% [markdown]
+# ## What the network learned
+# The loss curve, and the decision boundary: the network's answer at every point of the plane.
+
+# %%
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+left.plot(losses)
+left.set(xlabel="step", ylabel="loss", title="training loss", yscale="log")
+xs = np.linspace(-1.3, 1.3, 200)
+grid = torch.tensor(np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2), dtype=torch.float32)
+with torch.no_grad():
+    scores = forward(grid).numpy().reshape(200, 200)
+right.contourf(xs, xs, scores > 0, alpha=0.3, cmap="coolwarm")
+right.scatter(inputs[:, 0].numpy(), inputs[:, 1].numpy(), c=targets.numpy(), s=8, cmap="coolwarm")
+right.set(title="decision boundary", xlabel="x1", ylabel="x2")
+lesson.save(fig, "spirals.png")
+
+# %% [markdown]
 # ## Checking the gradients
 # Every gradient tinynn computes can be checked against finite differences:
 # `(f(x + eps) - f(x - eps)) / (2 eps)`. In float64 they agree to many digits.
@@ -102,3 +123,4 @@ from tinynn.autograd import gradcheck  # noqa: E402
 W = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
 ok = gradcheck(lambda w: torch.tanh(inputs.double()[:5] @ w).sum(), (W,))
 print(f"gradcheck of tanh(x @ W).sum(): {ok}")
+lesson.summary(accuracy=accuracy, final_loss=losses[-1], first_loss=losses[0], gradcheck=bool(ok))

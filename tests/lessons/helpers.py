@@ -1,0 +1,27 @@
+"""Running a lesson script in its quick mode, as a student would, and reading its summary line."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+LESSONS = pathlib.Path(__file__).resolve().parents[2] / "lessons"
+
+
+def run_lesson(number: int, figures: pathlib.Path, *extra: str, timeout: float = 180.0):
+    """Run lessons/NN_*.py headless; return (summary dict, figure file names, stdout, seconds)."""
+    (script,) = sorted(LESSONS.glob(f"{number:02d}_*.py"))
+    env = dict(os.environ, MPLBACKEND="Agg")
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, str(script), "--figures", str(figures), *extra],
+                            capture_output=True, text=True, timeout=timeout, env=env)
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, f"lesson {number} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    lines = [line for line in result.stdout.splitlines() if line.startswith("summary: ")]
+    assert lines, f"lesson {number} printed no summary line:\n{result.stdout[-2000:]}"
+    summary = json.loads(lines[-1][len("summary: "):])
+    files = sorted(p.name for p in figures.iterdir() if p.stat().st_size > 0)
+    return summary, files, result.stdout, seconds
