@@ -259,3 +259,10 @@ def test_creation_matches_torch(expression):
     assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     assert ours.shape == tuple(theirs.shape)
     assert np.array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_python_floats_go_straight_to_the_requested_dtype():
+    # not through float32 first: 0.2 in float64 is the float64 nearest to 0.2
+    assert tinynn.tensor(0.2, dtype=tinynn.float64).item() == 0.2
+    assert tinynn.tensor([0.1, 0.2], dtype=tinynn.float64).tolist() == [0.1, 0.2]
+    assert tinynn.tensor(0.2).dtype == tinynn.float32

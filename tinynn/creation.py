@@ -29,8 +29,8 @@ def _finish(array, dtype=None, device=None, requires_grad=False) -> Tensor:
     return t
 
 
-def _from_python(data):
-    """A NumPy array for nested Python data, with PyTorch's dtype inference."""
+def _from_python(data, dtype=None):
+    """A NumPy array for nested Python data, with PyTorch's dtype inference (or ``dtype``)."""
     try:
         array = np.asarray(data)
     except ValueError:  # NumPy's complaint about ragged lists names no dimension
@@ -42,6 +42,8 @@ def _from_python(data):
         )
     if array.dtype.kind == "u" and array.dtype.itemsize == 8 and not _holds_arrays(data):
         raise OverflowError(f"tensor(): {array.max()} is too large for int64 (the largest is {2**63 - 1})")
+    if dtype is not None and array.dtype.kind != "U":  # straight to the requested dtype: 0.2 stays 0.2 in float64
+        return array.astype(dtypes.to_dtype(dtype), copy=False)
     if array.dtype.kind == "f" and array.dtype != dtypes.get_default_dtype() and not _holds_arrays(data):
         array = array.astype(dtypes.get_default_dtype())
     elif array.dtype.kind in "iu" and array.dtype != dtypes.int64 and not _holds_arrays(data):
@@ -89,7 +91,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
     elif backend.array_module_of(data) is not np:
         array = data.copy()
     else:
-        array = _from_python(data)
+        array = _from_python(data, dtype)
     return _finish(array, dtype, device, requires_grad)
 
 

@@ -79,20 +79,22 @@ def plot_decision_boundary(model_or_fn: Callable, X, y, resolution: int = 200, o
         fig = ax.figure
 
     if out.ndim == 2:  # binary: one score per point
+        from matplotlib.colors import ListedColormap
+
         logits = output == "logits" or (output == "auto" and (out.min() < 0 or out.max() > 1))
         prob = 1 / (1 + np.exp(-np.clip(out, -60, 60))) if logits else out
         filled = ax.contourf(xs, ys, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.45)
         if prob.min() < 0.5 < prob.max():
             ax.contour(xs, ys, prob, levels=[0.5], colors="k", linewidths=1.5)
         fig.colorbar(filled, ax=ax, label="P(class 1)")
-        cmap, n_classes = "RdBu_r", 2
-    else:  # multi-class: the predicted class
+        cmap, vmin, vmax = ListedColormap(["#2166ac", "#d6604d"]), 0, 1  # the map's blue and red
+    else:  # multi-class: the predicted class, one colour per class (centred on the integers)
         n_classes = out.shape[-1]
-        cmap = plt.get_cmap("tab10", max(n_classes, 2))
+        cmap, vmin, vmax = plt.get_cmap("tab10", n_classes), -0.5, n_classes - 0.5
         ax.contourf(xs, ys, out.argmax(-1), levels=np.arange(n_classes + 1) - 0.5, cmap=cmap,
-                    alpha=0.35, vmin=-0.5, vmax=n_classes - 0.5)
-    ax.scatter(points[:, 0], points[:, 1], c=labels, cmap=cmap, vmin=-0.5 if out.ndim == 3 else 0,
-               vmax=n_classes - 0.5 if out.ndim == 3 else 1, s=14, edgecolors="k", linewidths=0.4)
+                    alpha=0.35, vmin=vmin, vmax=vmax)
+    ax.scatter(points[:, 0], points[:, 1], c=labels, cmap=cmap, vmin=vmin, vmax=vmax, s=14,
+               edgecolors="k", linewidths=0.4)
     ax.set(xlabel="x1", ylabel="x2", title=title, xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
     if path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
