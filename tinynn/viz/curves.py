@@ -44,7 +44,8 @@ def plot_curves(histories: Mapping[str, Sequence[float] | Mapping[str, Sequence[
 
     if not isinstance(histories, Mapping):
         histories = {"": histories}
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
     else:
         fig = ax.figure
@@ -68,7 +69,8 @@ def plot_curves(histories: Mapping[str, Sequence[float] | Mapping[str, Sequence[
     ax.grid(True, alpha=0.3)
     if any(line.get_label() and not line.get_label().startswith("_") for line in ax.get_lines()):
         ax.legend(fontsize=8)
-    fig.tight_layout()
+    if own_figure:
+        fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
     return fig

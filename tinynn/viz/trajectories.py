@@ -25,7 +25,7 @@ def plot_loss_surface(fn: Callable, ranges: Sequence[Sequence[float]],
                       trajectories: Mapping[str, Sequence] | None = None, path=None,
                       minimum: Sequence[float] | None = None, logz: bool = False,
                       levels: int = 30, resolution: int = 200, title: str = "optimizer paths on the loss surface",
-                      ax=None):
+                      legend: bool = True, ax=None):
     """Contour plot of ``fn`` over a rectangle with optimizer trajectories drawn on it; return the Figure.
 
     fn: ``fn(x, y) -> z`` on tinynn tensors of shape (resolution, resolution), elementwise (the same
@@ -36,7 +36,8 @@ def plot_loss_surface(fn: Callable, ranges: Sequence[Sequence[float]],
         a square. minimum: (x, y) of the known minimum, drawn as a star.
     logz: space the contour levels logarithmically (for surfaces like Rosenbrock's whose values span
         decades; the values must be non-negative). path: also save the figure there.
-    ax: draw into an existing matplotlib Axes instead of a new figure.
+    legend: label the paths in a legend (turn off for small panels of one path each).
+    ax: draw into an existing matplotlib Axes (one panel of a grid) instead of a new figure.
     """
     import matplotlib.pyplot as plt
 
@@ -53,7 +54,8 @@ def plot_loss_surface(fn: Callable, ranges: Sequence[Sequence[float]],
         raise ValueError(f"plot_loss_surface: fn returned shape {z.shape}, expected {grid_x.shape} "
                          "(fn must work elementwise on the grid tensors)")
 
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         fig, ax = plt.subplots(figsize=(6.4, 5.2))
     else:
         fig = ax.figure
@@ -63,10 +65,10 @@ def plot_loss_surface(fn: Callable, ranges: Sequence[Sequence[float]],
         contour_levels = np.geomspace(floor, float(z.max()), levels)
         z_shown = np.log10(np.maximum(z, 1e-12))
         ax.contourf(grid_x, grid_y, z_shown, levels=levels, cmap="viridis", alpha=0.35)
-        ax.contour(grid_x, grid_y, z, levels=contour_levels, cmap="viridis", linewidths=0.6)
+        ax.contour(grid_x, grid_y, z, levels=contour_levels, colors="gray", linewidths=0.4, alpha=0.7)
     else:
         ax.contourf(grid_x, grid_y, z, levels=levels, cmap="viridis", alpha=0.35)
-        ax.contour(grid_x, grid_y, z, levels=levels, cmap="viridis", linewidths=0.6)
+        ax.contour(grid_x, grid_y, z, levels=levels, colors="gray", linewidths=0.4, alpha=0.7)
 
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, (name, points) in enumerate((trajectories or {}).items()):
@@ -83,9 +85,10 @@ def plot_loss_surface(fn: Callable, ranges: Sequence[Sequence[float]],
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_title(title)
-    if trajectories or minimum is not None:
+    if legend and (trajectories or minimum is not None):
         ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
+    if own_figure:
+        fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100, bbox_inches="tight")
     return fig
