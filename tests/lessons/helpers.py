@@ -14,7 +14,8 @@ LESSONS = pathlib.Path(__file__).resolve().parents[2] / "lessons"
 def run_lesson(number: int, figures: pathlib.Path, *extra: str, timeout: float = 180.0):
     """Run lessons/NN_*.py headless; return (summary dict, figure file names, stdout, seconds)."""
     (script,) = sorted(LESSONS.glob(f"{number:02d}_*.py"))
-    env = dict(os.environ, MPLBACKEND="Agg")
+    # one BLAS thread: a shared CI machine with threaded BLAS can turn 1 ms products into 15 ms ones
+    env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     start = time.perf_counter()
     result = subprocess.run([sys.executable, str(script), "--figures", str(figures), *extra],
                             capture_output=True, text=True, timeout=timeout, env=env)

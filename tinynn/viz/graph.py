@@ -117,7 +117,7 @@ def _walk(root_fn) -> tuple[list, dict]:
         nodes.append(node)
         for t in _saved_tensors(node):
             if t.grad_fn is not None:
-                held[(t.grad_fn, t._output_nr)] = t
+                held.setdefault((t.grad_fn, t._output_nr), t)  # the user's own tensor, not a rebuilt copy
         for edge in node.next_edges:
             if edge is not None and edge[1] is not None and edge[0] not in seen:
                 stack.append(edge[0])
