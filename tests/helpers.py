@@ -83,7 +83,12 @@ def assert_matches_torch(fn_tinynn, fn_torch, *arrays, rtol: float = PARITY_RTOL
     ours = [tinynn.tensor(np.asarray(a), requires_grad=d) if d else tinynn.tensor(np.asarray(a))
             for a, d in zip(arrays, differentiable)]
     theirs = [torch.tensor(np.asarray(a), requires_grad=bool(d)) for a, d in zip(arrays, differentiable)]
-    out_ours, out_theirs = fn_tinynn(*ours), fn_torch(*theirs)
+    _compare_runs(fn_tinynn(*ours), fn_torch(*theirs), ours, theirs, differentiable, rtol, atol, grad_seed)
+
+
+def _compare_runs(out_ours, out_theirs, ours_in, theirs_in, differentiable, rtol, atol, grad_seed) -> None:
+    """Compare outputs, then backpropagate a fixed random weighting of every float output through
+    both and compare the gradients of the differentiable inputs."""
     outs_ours = out_ours if isinstance(out_ours, (tuple, list)) else (out_ours,)
     outs_theirs = out_theirs if isinstance(out_theirs, (tuple, list)) else (out_theirs,)
     assert len(outs_ours) == len(outs_theirs), "different number of outputs"
@@ -94,11 +99,11 @@ def assert_matches_torch(fn_tinynn, fn_torch, *arrays, rtol: float = PARITY_RTOL
             weights = rand(*o.shape, seed=grad_seed + k)
             loss_ours = loss_ours + (o * tinynn.tensor(weights)).sum()
             loss_theirs = loss_theirs + (t * torch.tensor(weights)).sum()
-    if not any(differentiable) or isinstance(loss_ours, int):
+    if isinstance(loss_ours, int):  # nothing to differentiate
         return
     loss_ours.backward()
     loss_theirs.backward()
-    for i, (a, b) in enumerate(zip(ours, theirs)):
+    for i, (a, b) in enumerate(zip(ours_in, theirs_in)):
         if differentiable[i]:
             expected = b.grad if b.grad is not None else torch.zeros_like(b)
             got = a.grad if a.grad is not None else tinynn.zeros_like(a)
@@ -120,25 +125,8 @@ def assert_module_matches_torch(ours, theirs, arrays, call=None, rtol: float = P
         differentiable = [np.asarray(a).dtype.kind == "f" for a in arrays]
     ours_in = [tinynn.tensor(np.asarray(a), requires_grad=bool(d)) for a, d in zip(arrays, differentiable)]
     theirs_in = [torch.tensor(np.asarray(a), requires_grad=bool(d)) for a, d in zip(arrays, differentiable)]
-    out_ours, out_theirs = call(ours, *ours_in), call(theirs, *theirs_in)
-    outs_ours = out_ours if isinstance(out_ours, (tuple, list)) else (out_ours,)
-    outs_theirs = out_theirs if isinstance(out_theirs, (tuple, list)) else (out_theirs,)
-    assert len(outs_ours) == len(outs_theirs), "different number of outputs"
-    loss_ours, loss_theirs = 0, 0
-    for k, (o, t) in enumerate(zip(outs_ours, outs_theirs)):
-        assert_close(o, t, rtol, atol, what=f"output {k}")
-        if isinstance(o, tinynn.Tensor) and o.requires_grad:
-            weights = rand(*o.shape, seed=grad_seed + k)
-            loss_ours = loss_ours + (o * tinynn.tensor(weights)).sum()
-            loss_theirs = loss_theirs + (t * torch.tensor(weights)).sum()
-    if not isinstance(loss_ours, int):
-        loss_ours.backward()
-        loss_theirs.backward()
-    for i, (a, b) in enumerate(zip(ours_in, theirs_in)):
-        if differentiable[i]:
-            expected = b.grad if b.grad is not None else torch.zeros_like(b)
-            got = a.grad if a.grad is not None else tinynn.zeros_like(a)
-            assert_close(got, expected, rtol, atol, what=f"gradient of input {i}")
+    _compare_runs(call(ours, *ours_in), call(theirs, *theirs_in), ours_in, theirs_in, differentiable,
+                  rtol, atol, grad_seed)
     torch_params = dict(theirs.named_parameters())
     assert set(torch_params) == {name for name, _ in ours.named_parameters()}, "parameter names differ"
     for name, p in ours.named_parameters():
