@@ -38,3 +38,11 @@ def test_wrong_shapes_and_label_counts_are_named():
         plot_attention(np.zeros(5))
     with pytest.raises(ValueError, match="3 x_labels for 4 key positions"):
         plot_attention(np.zeros((2, 4)), x_labels=["a", "b", "c"])
+
+
+def test_maps_can_carry_their_own_titles():
+    fig = plot_attention(np.zeros((2, 3, 3)), titles=["padding mask", "causal mask"], title="masks")
+    assert [ax.get_title() for ax in fig.axes if ax.get_images()] == ["padding mask", "causal mask"]
+    assert fig._suptitle.get_text() == "masks"
+    with pytest.raises(ValueError, match="1 titles for 2 maps"):
+        plot_attention(np.zeros((2, 3, 3)), titles=["only one"])

@@ -24,13 +24,15 @@ def _as_array(weights) -> np.ndarray:
 
 
 def plot_attention(weights, x_labels: Sequence | None = None, y_labels: Sequence | None = None,
-                   path=None, title: str | None = None, cmap: str = "viridis"):
+                   path=None, title: str | None = None, titles: Sequence[str] | None = None,
+                   cmap: str = "viridis"):
     """Draw attention weights as heat map(s) with a colorbar; return the matplotlib Figure.
 
     weights: (L, S) for one map, or (heads, L, S) for one map per head (drawn side by side,
     sharing one colour scale). Rows are the L query (target) positions, columns the S key
     (source) positions; entry (i, j) is how much query i attends to key j.
     x_labels: S labels for the key positions (e.g. input tokens); y_labels: L labels for queries.
+    title: the figure's title; titles: one title per map (default "head 0", "head 1", ...).
     path: if given, the figure is also saved there (PNG, etc.).
     """
     import matplotlib.pyplot as plt
@@ -45,6 +47,8 @@ def plot_attention(weights, x_labels: Sequence | None = None, y_labels: Sequence
         raise ValueError(f"plot_attention: {len(x_labels)} x_labels for {S} key positions")
     if y_labels is not None and len(y_labels) != L:
         raise ValueError(f"plot_attention: {len(y_labels)} y_labels for {L} query positions")
+    if titles is not None and len(titles) != heads:
+        raise ValueError(f"plot_attention: {len(titles)} titles for {heads} maps")
 
     cols = min(heads, 4)
     rows = math.ceil(heads / cols)
@@ -65,7 +69,9 @@ def plot_attention(weights, x_labels: Sequence | None = None, y_labels: Sequence
             ax.set_xlabel("key (source) position")
         if h % cols == 0:
             ax.set_ylabel("query (target) position")
-        if heads > 1:
+        if titles is not None:
+            ax.set_title(titles[h])
+        elif heads > 1:
             ax.set_title(f"head {h}")
         for labels, set_ticks, set_labels, n in ((x_labels, ax.set_xticks, ax.set_xticklabels, S),
                                                  (y_labels, ax.set_yticks, ax.set_yticklabels, L)):

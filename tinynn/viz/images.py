@@ -30,7 +30,7 @@ def _grid(plt, count: int, ncols: int, cell: float = 1.3):
     """A figure with ``count`` image axes in rows of ``ncols`` (spare axes hidden, ticks off)."""
     ncols = max(1, min(ncols, count))
     nrows = max(1, math.ceil(count / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, cell * nrows + 0.4), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, (cell + 0.35) * nrows + 0.5), squeeze=False)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -130,7 +130,7 @@ def plot_feature_maps(activations, ncols: int = 8, title: str = "feature maps", 
     fig, axes = _grid(plt, len(maps), ncols)
     for i, ax in enumerate(axes):
         ax.imshow(maps[i], cmap="viridis")
-        ax.set_title(f"channel {i}", fontsize=7)
-    fig.suptitle(f"{title} ({maps.shape[0]} channels, {maps.shape[1]} x {maps.shape[2]})")
+        ax.set_title(f"{i}", fontsize=7)
+    fig.suptitle(f"{title} ({maps.shape[0]} channels of {maps.shape[1]} x {maps.shape[2]}, numbered)")
     fig.tight_layout()
     return _save(fig, path)
