@@ -9,8 +9,8 @@ def test_convolutions_agree_and_the_cnn_learns_digits(tmp_path):
     assert summary["conv_max_difference"] < 1e-4
     assert summary["im2col_speedup"] > 10
     assert summary["size_formula_checks"] == "8/8"
-    # three quick epochs of LeNet: well above chance (10%) and the loss falls
-    assert summary["accuracy"] > 0.8
+    # eight quick epochs of LeNet: far above chance (10%), and the loss falls
+    assert summary["accuracy"] > 0.9
     assert summary["final_loss"] < 0.5 * summary["first_loss"]
     for figure in ("training.png", "predictions.png", "filters.png", "feature_maps_1.png", "feature_maps_2.png"):
         assert figure in files

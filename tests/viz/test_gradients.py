@@ -32,5 +32,6 @@ def test_plot_gradient_norms_draws_one_line_per_run_on_a_log_scale(tmp_path):
     np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [0.5, 0.4, 0.3, 0.2])
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [1, 2, 3, 4])
     assert ax.get_yscale() == "log"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["plain  (first/last 0.001)", "residual  (first/last 2.5)"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["plain  (first/last 0.001)", "residual  (first/last 2.5)"]
     assert path.stat().st_size > 1000
