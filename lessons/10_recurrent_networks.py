@@ -12,13 +12,14 @@
 # measures the problem that motivates the next lesson: the gradient that reaches back in time
 # shrinks geometrically with every step.
 #
-# Run: `python lessons/10_recurrent_networks.py` (about 30 seconds), or `--full` for a longer
-# character model (about 4 minutes).
+# Run: `python lessons/10_recurrent_networks.py` (about 15 seconds), or `--full` for a bigger,
+# longer-trained character model (about 5 minutes).
 
 # %%
 import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: more BLAS threads only wait (set before NumPy loads)
+# set before NumPy loads: this lesson multiplies small matrices, and extra BLAS threads only wait
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import time
 
@@ -31,7 +32,7 @@ import tinynn.nn.functional as F
 from tinynn.datasets import CharTokenizer, fables
 from tinynn.viz import plot_curves, plot_gradient_norms
 
-lesson = Lesson(10, "recurrent networks", full_takes="about 4 minutes")
+lesson = Lesson(10, "recurrent networks", full_takes="about 5 minutes on an idle 2-core CPU")
 FULL = lesson.full
 torch.manual_seed(lesson.seed)
 
@@ -201,7 +202,7 @@ for step in range(1, steps + 1):
         progress(step, loss=loss.item(), val_loss=history["val"][-1])
 first_loss, char_val_loss = history["val"][0], history["val"][-1]
 print(f"validation loss {first_loss:.2f} -> {char_val_loss:.2f} nats per character in "
-      f"{time.perf_counter() - start:.0f} s  (expect about {'0.4' if FULL else '0.7'}; "
+      f"{time.perf_counter() - start:.0f} s  (expect about {'0.25' if FULL else '0.65'}; "
       f"unigram entropy {unigram:.2f})")
 
 fig = plot_curves({"char RNN": {"train": history["train"], "val": history["val"]}}, x={"char RNN": history["step"]},
@@ -301,7 +302,7 @@ for name, norms in curves.items():
     print(f"  {name:34s} x{decays[name]:.3f} per step; |dL/dh_1| / |dL/dh_T| = {ratio:.1e}")
 trained_decay = decays["trained character RNN"]
 print(f"the trained model's gradient from 50 steps back is {trained_decay ** 50:.0e} of its size at the end "
-      f"(expect a factor per step of about 0.8: it vanishes); radius 0.9 vanishes faster, radius 3 explodes")
+      f"(expect a factor per step of 0.8 to 0.9: it vanishes); radius 0.9 vanishes faster, radius 3 explodes")
 
 fig = plot_gradient_norms({f"{name}, x{decays[name]:.2f}/step": norms for name, norms in curves.items()},
                           xlabel=f"time step t (the loss reads only step T = {span})",
