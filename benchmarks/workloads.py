@@ -40,22 +40,22 @@ def tiny(lib):
     return Workload(model, lib.optim.SGD(model.parameters(), lr=0.1), nn.MSELoss(), lib.tensor(x), lib.tensor(y))
 
 
-def mlp(lib):
+def mlp(lib, batch=128):
     nn = lib.nn
     model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
-    x, y = _data((128, 784), 10, 128)
+    x, y = _data((batch, 784), 10, batch)
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     return Workload(model, optimizer, nn.CrossEntropyLoss(), lib.tensor(x), lib.tensor(y))
 
 
-def cnn(lib):
+def cnn(lib, batch=64):
     nn = lib.nn
     model = nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
     )
-    x, y = _data((64, 1, 28, 28), 10, 64)
+    x, y = _data((batch, 1, 28, 28), 10, batch)
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     return Workload(model, optimizer, nn.CrossEntropyLoss(), lib.tensor(x), lib.tensor(y))
 
@@ -132,8 +132,16 @@ def gpt(lib, layers=4, heads=4, width=128, block=64, vocab=65, batch=12):
 WORKLOADS = {"W_tiny": tiny, "W_mlp": mlp, "W_cnn": cnn, "W_lstm": lstm, "W_gpt": gpt}
 
 
-def make(name: str, lib) -> Workload:
+def make(name: str, lib, **sizes) -> Workload:
+    """Build workload ``name`` for ``lib``; ``sizes`` override its defaults (e.g. ``batch=4096``)."""
     if name not in WORKLOADS:
         raise KeyError(f"unknown workload {name!r}; choose from {sorted(WORKLOADS)}")
     lib.manual_seed(0)
-    return WORKLOADS[name](lib)
+    return WORKLOADS[name](lib, **sizes)
+
+
+def to_device(workload: Workload, device: str) -> Workload:
+    """Move a built workload's model and batch to ``device`` (the optimizer holds the same parameters)."""
+    workload.model.to(device)
+    workload.inputs, workload.targets = workload.inputs.to(device), workload.targets.to(device)
+    return workload

@@ -201,6 +201,7 @@ def test_from_numpy_shares_memory_both_ways():
         tinynn.from_numpy([1.0, 2.0])
 
 
+@pytest.mark.cpu_only  # memory sharing / reprs of host tensors
 def test_numpy_shares_memory_and_refuses_grad_tensors_with_a_hint():
     t = tinynn.tensor([1, 2, 3])
     t.numpy()[0] = 9
@@ -212,6 +213,7 @@ def test_numpy_shares_memory_and_refuses_grad_tensors_with_a_hint():
     assert w.numpy(force=True).tolist() == [1.0]
 
 
+@pytest.mark.cpu_only
 def test_as_tensor_shares_memory_unless_converting():
     array = np.array([1.0, 2.0])
     shared = tinynn.as_tensor(array)
@@ -223,6 +225,7 @@ def test_as_tensor_shares_memory_unless_converting():
     assert tinynn.as_tensor([1, 2]).dtype == tinynn.int64
 
 
+@pytest.mark.cpu_only
 def test_array_protocol_and_mixing_with_numpy():
     t = tinynn.tensor([[1.0, 2.0]])
     assert np.asarray(t).tolist() == [[1.0, 2.0]] and np.asarray(t).dtype == np.float32

@@ -122,6 +122,7 @@ def test_float32_is_the_default():
     assert (tinynn.tensor([1, 2]) * 1.5).dtype == tinynn.float32
 
 
+@pytest.mark.cpu_only  # memory sharing / reprs of host tensors
 def test_set_default_dtype_changes_new_float_tensors(default_float64):
     assert tinynn.get_default_dtype() == tinynn.float64
     assert tinynn.tensor([1.5]).dtype == tinynn.float64
@@ -161,6 +162,7 @@ def test_dtype_names_are_numpy_dtypes():
     ("float", "float32"), ("double", "float64"), ("half", "float16"), ("long", "int64"),
     ("int", "int32"), ("bool", "bool"), ("byte", "uint8"),
 ])
+@pytest.mark.cpu_only
 def test_conversion_methods(method, dtype):
     t = getattr(tinynn.tensor([-1.7, 0.0, 2.9]), method)()
     assert t.dtype == np.dtype(dtype)
@@ -169,6 +171,7 @@ def test_conversion_methods(method, dtype):
         assert t.tolist() == expected[method]
 
 
+@pytest.mark.cpu_only
 def test_to_forms_and_gradients_through_casts():
     t = tinynn.tensor([1.0, 2.0])
     assert t.to(tinynn.float64).dtype == tinynn.float64

@@ -6,6 +6,8 @@ import pytest
 import tinynn
 from tests.helpers import needs_torch, torch
 
+pytestmark = pytest.mark.cpu_only  # reprs of CPU tensors (tests/cuda checks the GPU suffix)
+
 
 @pytest.fixture(autouse=True)
 def default_print_options():

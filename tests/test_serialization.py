@@ -70,6 +70,7 @@ def test_every_supported_type_round_trips_exactly(tmp_path):
     assert type(back["tensors"]) is dict and back["empty_list"] == [] and back["empty_dict"] == {}
 
 
+@pytest.mark.cpu_only  # memory sharing / reprs of host tensors
 def test_parameters_come_back_as_tensors_and_shared_tensors_stay_shared(tmp_path):
     weight = Parameter(tinynn.tensor(np.arange(6.0).reshape(2, 3)))
     tied_state = collections.OrderedDict([("embed.weight", weight.detach()), ("head.weight", weight.detach())])

@@ -24,6 +24,7 @@ def test_legacy_constructor():
     assert t.dtype == tinynn.float32 and t.tolist() == [1.0, 2.0]
 
 
+@pytest.mark.cpu_only
 def test_item_tolist_numpy_and_array_protocol():
     x = tinynn.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert x[1, 0].item() == 3.0 and x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
@@ -36,6 +37,7 @@ def test_item_tolist_numpy_and_array_protocol():
         leaf(np.ones(2)).numpy()
 
 
+@pytest.mark.cpu_only
 def test_numpy_array_on_the_left_defers_to_tensor():
     out = np.ones(3, dtype=np.float32) * tinynn.ones(3)
     assert isinstance(out, tinynn.Tensor)
@@ -55,6 +57,7 @@ def test_iteration_gives_rows_with_gradients():
     assert_close(x.grad, np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]))
 
 
+@pytest.mark.cpu_only
 def test_to_dtype_and_device_conversions():
     x = tinynn.tensor([1.5, 2.5])
     assert x.double().dtype == tinynn.float64 and x.long().tolist() == [1, 2]

@@ -10,7 +10,7 @@ from .dtypes import (  # noqa: F401
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
     int64, long, set_default_dtype, short, uint8,
 )
-from .backend import device  # noqa: F401
+from .backend import device, get_default_device, set_default_device  # noqa: F401
 from .tensor import Tensor  # noqa: F401
 from . import ops  # noqa: F401  (attaches the Tensor methods)
 from .ops import *  # noqa: F401,F403

@@ -55,12 +55,27 @@ class device:
 
 
 CPU = device("cpu")
+_default_device = CPU
+
+
+def set_default_device(spec) -> None:
+    """Where factory functions (``zeros``, ``tensor``, layers' parameters...) put new tensors when
+    no ``device=`` is given: ``set_default_device("cuda")`` (``None`` restores the CPU)."""
+    global _default_device
+    target = CPU if spec is None else as_device(spec)
+    array_module(target)  # a clear error now when CUDA is not available
+    _default_device = target
+
+
+def get_default_device() -> device:
+    return _default_device
 
 
 def as_device(spec) -> device:
-    """Turn ``None``, a string or a device into a device (``None`` means the CPU)."""
+    """Turn ``None``, a string or a device into a device (``None`` means the default device, the
+    CPU unless ``set_default_device`` said otherwise)."""
     if spec is None:
-        return CPU
+        return _default_device
     if isinstance(spec, device):
         return spec
     return device(spec)
@@ -113,13 +128,23 @@ def to_device(array, dev: device):
         return xp.asarray(array)
 
 
+def is_writeable(array) -> bool:
+    """Whether ``array`` may be written in place: NumPy marks broadcast and read-only views; CuPy
+    has no such flag, so there a view with a zero stride (a broadcast) counts as read-only."""
+    flags = array.flags
+    if hasattr(flags, "writeable"):
+        return flags.writeable
+    return 0 not in array.strides
+
+
 def add_at(target, index, values) -> None:
     """``target[index] += values`` that accumulates repeated indices (np.add.at)."""
-    xp = array_module_of(target)
-    if xp is np:
+    if array_module_of(target) is np:
         np.add.at(target, index, values)
-    else:
-        xp.add.at(target, index, values)
+    else:  # CuPy: atomic adds on the GPU
+        import cupyx
+
+        cupyx.scatter_add(target, index, values)
 
 
 # ---------------------------------------------------------------------------- the allocator

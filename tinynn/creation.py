@@ -21,8 +21,9 @@ def _finish(array, dtype=None, device=None, requires_grad=False) -> Tensor:
         dtype = dtypes.to_dtype(dtype)
         if array.dtype != dtype:
             array = array.astype(dtype)
-    if device is not None:
-        array = backend.to_device(array, backend.as_device(device))
+    target = backend.as_device(device)
+    if backend.device_of(array) != target:
+        array = backend.to_device(array, target)
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad = True
@@ -84,12 +85,14 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
     """
     if isinstance(data, Tensor):
         array = data._data.copy()
+        device = data.device if device is None else device
     elif isinstance(data, np.ndarray):
         if data.dtype == object:
             raise TypeError("tensor(): can't convert a NumPy array of dtype object")
         array = data.copy()
     elif backend.array_module_of(data) is not np:
         array = data.copy()
+        device = backend.device_of(data) if device is None else device
     else:
         array = _from_python(data, dtype)
     return _finish(array, dtype, device, requires_grad)
@@ -130,7 +133,7 @@ def _filled(size, fill, dtype, device, requires_grad, name) -> Tensor:
         array = xp.zeros(shape, dtype=dtype)
     else:
         array = xp.full(shape, fill, dtype=dtype)
-    return _finish(array, None, None, requires_grad)
+    return _finish(array, None, device, requires_grad)
 
 
 def _infer_fill_dtype(fill):

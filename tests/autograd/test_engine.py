@@ -131,6 +131,7 @@ def test_grad_fn_has_a_readable_name():
     assert not y.is_leaf
 
 
+@pytest.mark.cpu_only
 def test_detach_cuts_the_graph_and_shares_memory():
     x = leaf(np.ones(2))
     y = x * 2

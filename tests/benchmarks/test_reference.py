@@ -17,6 +17,8 @@ sys.path.insert(0, os.path.abspath(BENCHMARKS))
 import numpy_reference  # noqa: E402
 import workloads  # noqa: E402
 
+pytestmark = pytest.mark.cpu_only  # hand-written NumPy steps on host arrays
+
 
 def share_data(name, workload, reference):
     x, y = workload.inputs.numpy(), workload.targets.numpy()

@@ -73,6 +73,7 @@ def test_clip_grad_norm_of_a_model_and_of_a_single_tensor():
     np.testing.assert_allclose(single.grad.numpy(), [0.6, 0.8], rtol=1e-5)
 
 
+@pytest.mark.cpu_only
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 in the scaling, as asked
 def test_clip_grad_norm_nonfinite():
     params = _params_with_grads(tinynn)
@@ -118,6 +119,7 @@ def test_parameters_to_vector_matches_torch_and_is_differentiable():
         assert_close(p.grad, q.grad)
 
 
+@pytest.mark.cpu_only
 def test_vector_to_parameters_round_trip_shares_memory():
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
     n = sum(p.numel() for p in model.parameters())

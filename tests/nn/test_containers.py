@@ -166,6 +166,7 @@ def test_module_dict_api():
 
 
 # ---------------------------------------------------------------------------- parameter containers
+@pytest.mark.cpu_only
 @needs_torch
 def test_parameter_list_matches_torch():
     def build(lib):

@@ -110,6 +110,7 @@ def test_output_shape_and_dtype():
     assert emb(tinynn.tensor(INDICES.astype(np.int32))).dtype == tinynn.float64
 
 
+@pytest.mark.cpu_only
 def test_from_pretrained_shares_memory_and_freezes():
     table = tinynn.tensor(rand(4, 3))
     emb = nn.Embedding.from_pretrained(table)

@@ -268,6 +268,7 @@ def test_forward_hooks_record_and_replace_activations():
 
 
 # ---------------------------------------------------------------------------- repr
+@pytest.mark.cpu_only  # memory sharing / reprs of host tensors
 @needs_torch
 def test_repr_matches_torch():
     def build(lib, t):

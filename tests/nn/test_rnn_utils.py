@@ -142,6 +142,7 @@ def test_packed_layout_is_time_major():
 
 
 # ---------------------------------------------------------------------------- PackedSequence
+@pytest.mark.cpu_only  # checks that it is not on cuda
 def test_packed_sequence_is_a_namedtuple_with_inverse_indices():
     packed = utils.PackedSequence(tinynn.zeros(6, 2), [3, 2, 1], tinynn.tensor([2, 0, 1]))
     data, batch_sizes, sorted_indices, unsorted_indices = packed

@@ -41,6 +41,7 @@ def test_casts_to_integers_and_back():
     assert x.to(tinynn.float64).dtype == tinynn.float64 and x.half().dtype == tinynn.float16
 
 
+@pytest.mark.cpu_only
 def test_to_the_same_device_returns_the_tensor():
     x = tinynn.ones(2)
     assert x.to("cpu") is x and x.cpu() is x

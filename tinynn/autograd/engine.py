@@ -10,6 +10,7 @@ The walk is a loop over a stack, not recursion: a chain of 100,000 ops is fine.
 """
 from __future__ import annotations
 
+from .. import backend
 from ..tensor import Tensor
 from . import anomaly, grad_mode
 
@@ -238,7 +239,7 @@ def _accumulate(tensor, g, owned, create_graph) -> None:
         tensor.grad = Tensor._make(data)
         return
     current = tensor.grad._data
-    if current.shape == g._data.shape and current.flags.writeable:
+    if current.shape == g._data.shape and backend.is_writeable(current):
         current += g._data
         tensor.grad._bump_version()
     else:

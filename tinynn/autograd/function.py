@@ -18,6 +18,7 @@ import weakref
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from . import grad_mode
 from . import anomaly
@@ -26,6 +27,12 @@ _FREED = object()  # the saved values after backward released them (retain_graph
 
 # kinds of saved values
 _INPUT, _OUTPUT, _CONSTANT = 0, 1, 2
+
+# Set by ``tinynn.amp.autocast`` while an autocast region is active, None otherwise: a function
+# ``hook(op_class, args) -> args`` casting an op's floating inputs to the precision the op runs in
+# (float16 for matmuls, float32 for losses; ``tinynn/amp/policy.py`` has the lists). Outside
+# autocast every op pays one global read for it.
+autocast_hook = None
 
 
 class Node:
@@ -202,6 +209,8 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if autocast_hook is not None:
+            args = autocast_hook(cls, args)
         ctx = _object_new(cls)
         track = False
         values = []
@@ -216,6 +225,8 @@ class Op(Node):
             ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         else:
             track = False
+        if _gpu_arrays_exist:
+            values = _same_device(cls, args, values)
         out = cls.forward(ctx, *values, **kwargs)
         single = type(out) is not tuple
         if not track:
@@ -289,6 +300,38 @@ class Function(Node):
 
 _object_new = object.__new__
 _make = Tensor._make
+
+
+def _same_device(op, args: tuple, values: list) -> list:
+    """The op's tensors' arrays, all on one device, or PyTorch's error when CPU and GPU tensors meet.
+
+    As in PyTorch, a 0-dim CPU tensor may meet a GPU tensor (it is moved to the GPU). Only checked
+    where CuPy is installed: without it every array is a NumPy array.
+    """
+    gpu = None
+    on_cpu = []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if isinstance(a._data, _cupy_ndarray):
+                gpu = a._data
+            else:
+                on_cpu.append(i)
+    if gpu is None or not on_cpu:
+        return values
+    if any(values[i].ndim > 0 for i in on_cpu):
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, "
+            f"{backend.device_of(gpu)} and cpu! (in {op.__name__}; move them with .to(device))"
+        )
+    values = list(values)
+    for i in on_cpu:
+        values[i] = backend.to_device(values[i], backend.device_of(gpu))
+    return values
+
+
+_gpu_arrays_exist = backend._cupy is not None
+_cupy_ndarray = backend._cupy.ndarray if _gpu_arrays_exist else ()
+
 
 
 def _new_node(cls):

@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+from .. import backend
+from ..backend import array_module_of
 from ..tensor import Tensor
 from . import grad_mode
 from .engine import grad as autograd_grad
@@ -60,7 +62,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
-            Tensor._make(rng.standard_normal(o.shape).astype(o.dtype), requires_grad=True) for o in outputs
+            Tensor._make(backend.to_device(rng.standard_normal(o.shape).astype(o.dtype), o.device), requires_grad=True)
+            for o in outputs
         )
     else:
         grad_outputs = _as_tuple(grad_outputs)
@@ -103,7 +106,7 @@ def _analytical_jacobians(func, inputs, diff_inputs, outputs):
         rows = [np.zeros((out.numel(), t.numel())) for t in tensors]
         if out.requires_grad:
             for r in range(out.numel()):
-                unit = np.zeros(out.shape, dtype=out.dtype)
+                unit = array_module_of(out._data).zeros(out.shape, dtype=out.dtype)
                 unit.reshape(-1)[r] = 1
                 grads = autograd_grad(out, tensors, grad_outputs=Tensor._make(unit),
                                       retain_graph=True, allow_unused=True)
@@ -113,7 +116,7 @@ def _analytical_jacobians(func, inputs, diff_inputs, outputs):
                             raise GradcheckError(
                                 f"the gradient for an input of shape {tuple(t.shape)} has shape {tuple(g.shape)}"
                             )
-                        row[r] = np.asarray(g._data, dtype=np.float64).reshape(-1)
+                        row[r] = _host(g._data).reshape(-1)
         jacobians.append(rows)
     del outputs
     return jacobians
@@ -132,7 +135,7 @@ def _numerical_jacobians(func, inputs, diff_inputs, outputs, eps):
             minus = _run(func, inputs)
             flat[j] = original
             for k, (p, m) in enumerate(zip(plus, minus)):
-                diff = (np.asarray(p._data, np.float64) - np.asarray(m._data, np.float64)) / (2 * eps)
+                diff = (p._data - m._data) / (2 * eps)   # _run gives host float64 arrays
                 jacobians[k][col][:, j] = diff.reshape(-1)
     return jacobians
 
@@ -149,24 +152,26 @@ def _check_projection(func, inputs, eps, atol, rtol):
     for i, tensor in diff_inputs:
         u = rng.standard_normal(tensor.shape)
         u /= np.linalg.norm(u) or 1.0
+        u_here = backend.to_device(u, tensor.device)   # the step, on the input's device
         original = tensor._data.copy()
-        tensor._data[...] = original + eps * u
+        tensor._data[...] = original + eps * u_here
         plus = _run(func, inputs)
-        tensor._data[...] = original - eps * u
+        tensor._data[...] = original - eps * u_here
         minus = _run(func, inputs)
         tensor._data[...] = original
         numerical = sum(
-            float(np.sum(v * (np.asarray(p._data, np.float64) - np.asarray(m._data, np.float64)) / (2 * eps)))
+            float(np.sum(v * (p._data - m._data) / (2 * eps)))
             for v, p, m in zip(vs, plus, minus)
         )
         pairs = [(o, v) for o, v in zip(graph_outputs, vs) if o.requires_grad]
         analytical = 0.0
         if pairs:
             (g,) = autograd_grad([o for o, _ in pairs], [tensor],
-                                 grad_outputs=[Tensor._make(v.astype(o.dtype)) for o, v in pairs],
+                                 grad_outputs=[Tensor._make(backend.to_device(v.astype(o.dtype), o.device))
+                                               for o, v in pairs],
                                  retain_graph=True, allow_unused=True)
             if g is not None:
-                analytical = float(np.sum(np.asarray(g._data, np.float64) * u))
+                analytical = float(np.sum(_host(g._data) * u))
         if abs(analytical - numerical) > atol + rtol * abs(numerical):
             try:  # the slow check finds the element to report
                 _check_jacobians(func, inputs, eps, atol, rtol)
@@ -198,7 +203,12 @@ def _run(func, inputs):
     """The differentiable outputs as float64 copies (an output may be a view of an input)."""
     with grad_mode.no_grad():
         outputs = [o for o in _as_tuple(func(*inputs)) if _is_differentiable(o)]
-    return [Tensor._make(np.array(o._data, dtype=np.float64)) for o in outputs]
+    return [Tensor._make(_host(o._data)) for o in outputs]
+
+
+def _host(array) -> np.ndarray:
+    """A float64 NumPy copy of an array on any device: the Jacobians are assembled on the host."""
+    return np.array(backend.to_device(array, backend.CPU), dtype=np.float64)
 
 
 def _warn_if_not_double(inputs):

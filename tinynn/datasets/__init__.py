@@ -29,3 +29,4 @@ from .mnist import *  # noqa: F401,F403
 from .fable_corpus import *  # noqa: F401,F403
 from .text import *  # noqa: F401,F403
 from .sentiment import *  # noqa: F401,F403
+from .audio import *  # noqa: F401,F403

@@ -21,4 +21,5 @@ from .loss import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .lora import *  # noqa: F401,F403
 from . import functional, init, utils  # noqa: F401,E402

@@ -18,6 +18,8 @@ import math
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
+from ..kernels import use_fused
+from ..kernels.gelu import fused_gelu_value_and_slope
 from ..tensor import Tensor
 from .minmax import clamp
 from .special import erf_array
@@ -126,6 +128,8 @@ class Gelu(Pointwise):
 
     @staticmethod
     def value_and_slope(xp, x, approximate):
+        if use_fused(x):  # one GPU kernel (kernels/gelu.py) for what follows
+            return fused_gelu_value_and_slope(x, approximate)
         if approximate == "tanh":
             x2 = x * x
             t = x2 * (_GELU_CUBIC * _SQRT_2_OVER_PI)

@@ -165,8 +165,7 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, x, y):
         a, b = promote(x, y)
-        xp = array_module_of(a if hasattr(a, "dtype") and hasattr(a, "ndim") else b)
-        if _is_int(a) and _is_int(b) and np.any(xp.asarray(b) < 0):
+        if _is_int(a) and _is_int(b) and bool((b < 0).any() if hasattr(b, "any") else b < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         out = a**b
         # A Python number is saved as it is, so that backward can single out exponents 0 and 1.

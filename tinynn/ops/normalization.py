@@ -44,6 +44,9 @@ import math
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
+from ..kernels import use_fused
+from ..kernels.layer_norm import layer_norm_backward as fused_layer_norm_backward
+from ..kernels.layer_norm import layer_norm_forward as fused_layer_norm_forward
 from ..tensor import Tensor
 from .reduce import mean as mean_of
 from .unary import rsqrt
@@ -61,6 +64,9 @@ class Normalize(Op):
     @staticmethod
     def forward(ctx, x, weight, bias, axes, eps, stats=None):
         xp = array_module_of(x)
+        ctx.fused_rows = None
+        if stats is None and _is_layer_norm(x, weight, bias, axes) and use_fused(x, weight, bias):
+            return _fused_forward(ctx, x, weight, bias, axes, eps)
         if stats is None:  # the statistics of x itself
             mean = _mean(x, axes, xp)
             y = x - mean
@@ -94,8 +100,49 @@ def _into_first(ufunc, a, b):
     return ufunc(a, b, out=a) if a.dtype == b.dtype else ufunc(a, b)
 
 
+def _is_layer_norm(x, weight, bias, axes) -> bool:
+    """Normalizing over the trailing dims, with weight and bias (if any) shaped like them."""
+    k = len(axes)
+    trailing = tuple(x.shape[x.ndim - k:])
+    return (k > 0 and axes == tuple(range(x.ndim - k, x.ndim))
+            and all(p is None or tuple(p.shape) == trailing for p in (weight, bias)))
+
+
+def _fused_forward(ctx, x, weight, bias, axes, eps):
+    """Layer norm in one GPU kernel (kernels/layer_norm.py); the backward below uses its twin."""
+    xp = array_module_of(x)
+    n = math.prod(x.shape[x.ndim - len(axes):])
+    x2d = xp.ascontiguousarray(x).reshape(-1, n)
+    flat = [None if p is None else xp.ascontiguousarray(p).reshape(-1) for p in (weight, bias)]
+    y, mean, var, rstd = fused_layer_norm_forward(x2d, flat[0], flat[1], eps)
+    keep = x.shape[:x.ndim - len(axes)] + (1,) * len(axes)
+    ctx.axes, ctx.eps, ctx.from_x, ctx.fused_rows = axes, eps, True, (mean, rstd)
+    ctx.mean, ctx.rstd = mean.reshape(keep), rstd.reshape(keep)
+    ctx.bias_shape = None if bias is None else bias.shape
+    ctx.save_for_backward(x, weight)
+    mean, var = mean.reshape(keep), var.reshape(keep)
+    ctx.mark_non_differentiable(mean, var)
+    return y.reshape(x.shape), mean, var
+
+
+def _fused_backward(ctx, grad, x, weight):
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    xp = array_module_of(x._data)
+    n = math.prod(x.shape[x.ndim - len(ctx.axes):])
+    g2d = xp.ascontiguousarray(grad._data).reshape(-1, n)
+    w = None if weight is None else xp.ascontiguousarray(weight._data).reshape(-1)
+    dx, g_xhat = fused_layer_norm_backward(g2d, xp.ascontiguousarray(x._data).reshape(-1, n), w, *ctx.fused_rows,
+                                           need_x=need_x, need_g_xhat=need_w)
+    ones = xp.ones(g2d.shape[0], dtype=g2d.dtype) if (need_w or need_b) else None
+    grad_w = Tensor._make((ones @ g_xhat).reshape(weight.shape)) if need_w else None
+    grad_b = Tensor._make((ones @ g2d).reshape(ctx.bias_shape)) if need_b else None
+    return (Tensor._make(dx.reshape(x.shape)) if need_x else None), grad_w, grad_b
+
+
 def _backward_arrays(ctx, grad, x, weight):
     """The closed form on raw arrays (first-order backward): no graph, in-place temporaries."""
+    if ctx.fused_rows is not None:
+        return _fused_backward(ctx, grad, x, weight)
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
     xp = array_module_of(ctx.rstd)
     g, axes = grad._data, ctx.axes

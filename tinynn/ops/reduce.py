@@ -308,7 +308,8 @@ def _softmax_input(x: Tensor, dim, dtype, name):
         x = x.to(dtype)
     elif x.dtype.kind != "f":
         x = x.to(get_default_dtype())
-    return x, wrap_dim(dim, x.ndim, name)
+    d = wrap_dim(dim, x.ndim, name)
+    return x, (d if x.ndim else None)  # a 0-dim tensor: its one element (CuPy has no axis 0 there)
 
 
 def softmax(x: Tensor, dim=None, dtype=None) -> Tensor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backend import array_module_of
+from ..kernels import use_fused
+from ..kernels.adam import fused_adam_update_
 from .optimizer import Optimizer, as_float, check_kernel_flags, lerp_
 
 __all__ = ["Adam", "AdamW"]
@@ -69,6 +71,12 @@ class Adam(Optimizer):
                 state["step"] += 1
                 step = state["step"]
 
+                if not amsgrad and use_fused(param, grad):  # one GPU kernel for the lines below
+                    fused_adam_update_(param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data, lr=lr,
+                                       beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
+                                       decoupled=decoupled, maximize=maximize, step=step)
+                    p._bump_version()
+                    continue
                 if weight_decay != 0 and decoupled:
                     param *= 1.0 - lr * weight_decay
                 g = self._effective_grad(param, grad, 0.0 if decoupled else weight_decay, maximize)

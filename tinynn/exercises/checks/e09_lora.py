@@ -1,9 +1,11 @@
-"""Checks for exercise 09, the LoRA layer: its parameters, the zero start, the forward, gradients, merging."""
+"""Checks for exercise 09, the LoRA layer: its parameters, the zero start, the forward, gradients, merging,
+and, last, the same weights in the library's ``tinynn.nn.LoRALinear`` giving the same outputs and merge."""
 from __future__ import annotations
 
 import numpy as np
 
 import tinynn
+from tinynn import nn
 from ..grading import Grader, Mismatch, numeric_gradient
 
 # (in, out, r, alpha, bias, x shape without the last dimension)
@@ -109,3 +111,46 @@ def grade(g: Grader, student, reference) -> None:
             merged = g.call(layer.merged_weight, what="LoRALinear.merged_weight")
             g.expect("merged weight", merged, tinynn.tensor(w + s * b_mat @ a),
                      mistakes={"W + B A without the scaling alpha / r": w + b_mat @ a})
+
+    grade_against_library(g, student)
+
+
+def _library_layer(arrays: dict, r: int, alpha: float) -> nn.LoRALinear:
+    """tinynn.nn.LoRALinear holding the same numbers: the student's weight and bias become base.weight
+    and base.bias, lora_A and lora_B keep their names."""
+    n_out, n_in = arrays["weight"].shape
+    library = nn.LoRALinear(nn.Linear(n_in, n_out, bias=arrays["bias"] is not None, dtype=tinynn.float64),
+                            r=r, lora_alpha=alpha)
+    library.load_state_dict({{"weight": "base.weight", "bias": "base.bias"}.get(k, k): tinynn.tensor(v)
+                             for k, v in arrays.items() if v is not None})
+    return library.eval()
+
+
+def grade_against_library(g: Grader, student) -> None:
+    """Your layer and the library's, given the same weights: the same y and the same merged weight."""
+    n_in, n_out, r, alpha, bias, lead = 6, 4, 2, 5.0, True, (2, 3)   # scaling 2.5: a forgotten scaling shows
+    arrays = {"weight": g.randn(n_out, n_in), "bias": g.randn(n_out) if bias else None,
+              "lora_A": g.randn(r, n_in), "lora_B": g.randn(n_out, r)}
+    x = g.randn(*lead, n_in)
+    library = _library_layer(arrays, r, alpha)
+    case = f"in={n_in}, out={n_out}, r={r}, alpha={alpha}"
+
+    with g.check(f"the same weights in tinynn.nn.LoRALinear ({case}): the same y", "LoRALinear.forward"):
+        layer = _load(g, _build(g, student, n_in, n_out, r, alpha, bias), arrays)
+        with tinynn.no_grad():
+            expected = library(tinynn.tensor(x))
+        got = g.call(layer, tinynn.tensor(x), what="LoRALinear.forward")
+        g.expect("y, yours against tinynn.nn.LoRALinear's", got, expected, got_label="yours",
+                 expected_label="tinynn.nn.LoRALinear")
+
+    with g.check(f"the same weights in tinynn.nn.LoRALinear ({case}): your merged_weight is the library's "
+                 "base.weight after merge()", "LoRALinear.merged_weight"):
+        layer = _load(g, _build(g, student, n_in, n_out, r, alpha, bias), arrays)
+        merged = g.call(layer.merged_weight, what="LoRALinear.merged_weight")
+        library.merge()
+        g.expect("merged weight, yours against tinynn.nn.LoRALinear.merge()'s base.weight", merged,
+                 library.base.weight.detach(), got_label="yours", expected_label="tinynn.nn.LoRALinear")
+        with tinynn.no_grad():   # and the merged library layer still computes the same y as yours
+            g.expect("y of tinynn.nn.LoRALinear after merge(), against yours",
+                     g.call(layer, tinynn.tensor(x), what="LoRALinear.forward").detach(), library(tinynn.tensor(x)),
+                     got_label="yours", expected_label="merged tinynn.nn.LoRALinear")

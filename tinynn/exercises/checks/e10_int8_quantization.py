@@ -1,8 +1,11 @@
-"""Checks for exercise 10, int8 quantization: codes, clamping, scales per tensor and per row, round trips."""
+"""Checks for exercise 10, int8 quantization: codes, clamping, scales per tensor and per row, round trips, and
+the same codes and scales as the library's ``tinynn.quant.quantize(w, "int8", block_size)``."""
 from __future__ import annotations
 
 import numpy as np
 
+import tinynn
+from ...quant import quantize
 from ..compare import as_array
 from ..grading import Grader, Mismatch
 
@@ -91,3 +94,36 @@ def grade(g: Grader, student, reference) -> None:
         tensor_error = np.abs(g.call(student.dequantize, np.asarray(q_t), np.asarray(s_t)) - w).mean()
         if not error.mean() < tensor_error:
             raise Mismatch(f"per-row mean error {error.mean():.4g} is not below per-tensor {tensor_error:.4g}")
+
+    grade_against_library(g, student)
+
+
+def _library(w: np.ndarray, block_size: int):
+    """tinynn.quant's int8 codes (in w's shape) and block scales for w."""
+    q = quantize(tinynn.tensor(w), "int8", block_size=block_size)
+    return q.int_repr().numpy(), q.block_scales().numpy()
+
+
+def grade_against_library(g: Grader, student) -> None:
+    """The student's per-tensor and per-row quantization against the library's block quantization:
+    one block of w.size weights is per tensor, blocks of one row (block_size = cols) are per row."""
+    w = g.randn(4, 8, dtype=np.float32) * np.array([[0.1], [1.0], [5.0], [0.0]], dtype=np.float32)
+    library_name = f"tinynn.quant.quantize(w, 'int8', block_size={w.size})"
+    with g.check(f"same codes and scale as the library's {library_name} (one block: per tensor)",
+                 "quantize_per_tensor"):
+        codes, scales = _library(w, w.size)
+        got = g.call(student.quantize_per_tensor, w.copy())
+        g.expect_count("quantize_per_tensor", ["q", "scale"], got)
+        g.expect(f"quantize_per_tensor: scale, against {library_name}", np.asarray(got[1]).reshape(-1), scales,
+                 expected_label="the library's")
+        _expect_codes(g, f"quantize_per_tensor: q, against {library_name}", got[0], w, scales.reshape(()), codes)
+
+    library_name = f"tinynn.quant.quantize(w, 'int8', block_size={w.shape[1]})"
+    with g.check(f"same codes and scales as the library's {library_name} (one block per row, an all-zero row)",
+                 "quantize_per_row"):
+        codes, scales = _library(w, w.shape[1])
+        got = g.call(student.quantize_per_row, w.copy())
+        g.expect_count("quantize_per_row", ["q", "scales"], got)
+        g.expect(f"quantize_per_row: scales, against {library_name}", got[1], scales.reshape(-1, 1),
+                 expected_label="the library's")
+        _expect_codes(g, f"quantize_per_row: q, against {library_name}", got[0], w, scales.reshape(-1, 1), codes)

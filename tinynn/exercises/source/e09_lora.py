@@ -26,8 +26,8 @@ You write ``LoRALinear``: ``__init__`` (parameters named exactly ``weight``, ``b
 bias=False), ``lora_A`` and ``lora_B``, and a float attribute ``scaling``), ``forward`` (with tinynn
 Tensor operations, so autograd gives A's and B's gradients) and ``merged_weight``. The layer is
 built in float32 like nn.Linear; the grader moves it to float64 with ``.double()`` for its
-gradient checks. (The library's own LoRA layer is planned for tinynn.nn; when it lands the grader
-will compare with it too.)
+gradient checks. The grader also compares your layer with the library's ``tinynn.nn.LoRALinear``
+given the same weights (its outputs and its merged weight).
 """
 from __future__ import annotations
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from ...backend import array_module_of
 from ...ops.indexing import gather, where
 from ...ops.loss import binary_cross_entropy_pointwise, cross_entropy_fused, log_sigmoid
@@ -161,12 +163,46 @@ def _check_weight(weight, classes: int, name: str) -> None:
 
 def _check_class_range(t: Tensor, classes: int, ignore_index: int, name: str) -> None:
     data = t._data
+    if _checked_before(t, classes):
+        return
     if data.size == 0 or (data.min() >= 0 and data.max() < classes):  # the usual case, two reductions
+        _remember_checked(t, classes)
         return
     bad = (data != ignore_index) & ((data < 0) | (data >= classes))
     if bad.any():
         raise IndexError(f"{name}: target class index {int(data[bad].ravel()[0])} is out of range for {classes} "
                          f"classes (expected 0 <= index < {classes}, or ignore_index={ignore_index})")
+
+
+# On a GPU, reading min/max back to the host waits for all queued work (a synchronization in the
+# middle of every step). Targets used again unchanged were already checked, so on the GPU the
+# result is remembered: the key is the memory seen (pointer, shape, strides) and the version
+# counter its tensor shares with its views (kept alive here, so no other tensor can have it); an
+# in-place change bumps the version and the targets are checked again.
+_checked_targets: dict = {}
+
+
+def _target_key(t: Tensor, classes: int):
+    counter = t._ensure_version_counter()
+    data = t._data
+    return (id(counter), data.data.ptr, data.shape, data.strides, classes), counter
+
+
+def _checked_before(t: Tensor, classes: int) -> bool:
+    if array_module_of(t._data) is np:
+        return False  # on the CPU the check costs two fast reductions: nothing to save
+    key, counter = _target_key(t, classes)
+    entry = _checked_targets.get(key)
+    return entry is not None and entry[0] is counter and entry[1] == counter[0]
+
+
+def _remember_checked(t: Tensor, classes: int) -> None:
+    if array_module_of(t._data) is np:
+        return
+    if len(_checked_targets) > 256:
+        _checked_targets.clear()
+    key, counter = _target_key(t, classes)
+    _checked_targets[key] = (counter, counter[0])
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,

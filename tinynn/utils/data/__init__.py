@@ -12,6 +12,8 @@ from .sampler import (
 )
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader, get_worker_info
+from .distributed import *  # noqa: F401,F403  (DistributedSampler)
+from . import distributed  # noqa: F401
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
