@@ -138,3 +138,129 @@ def test_importable_as_a_submodule():
 
     assert by_path is metrics
     assert callable(by_path.precision_recall_f1)
+
+
+# ---------------------------------------------------------------------------------------------
+# distances between sample sets: mmd and histogram_distance
+
+def gaussian(sq_distance, sigma):
+    return np.exp(-sq_distance / (2 * sigma**2))
+
+
+def mmd_by_loops(x, y, sigmas):
+    """The unbiased estimator written one pair at a time (the reference)."""
+    def k(a, b):
+        return sum(gaussian(np.sum((a - b) ** 2), s) for s in sigmas)
+    m, n = len(x), len(y)
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    yy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    if m == n:
+        xy = sum(k(x[i], y[j]) for i in range(m) for j in range(n) if i != j) / (m * (m - 1))
+    else:
+        xy = sum(k(x[i], y[j]) for i in range(m) for j in range(n)) / (m * n)
+    return xx + yy - 2 * xy
+
+
+def test_mmd_by_hand_on_points_of_a_line():
+    # x = {0, 1}, y = {3, 5, 6}, sigma = 1: squared distances xx 1; yy 4, 9, 1; xy 9, 25, 36, 4, 16, 25
+    e = np.exp
+    xx = e(-1 / 2)                                             # 2 ordered pairs / (2 * 1)
+    yy = 2 * (e(-4 / 2) + e(-9 / 2) + e(-1 / 2)) / (3 * 2)
+    xy = (e(-9 / 2) + e(-25 / 2) + e(-36 / 2) + e(-4 / 2) + e(-16 / 2) + e(-25 / 2)) / (2 * 3)
+    assert metrics.mmd([[0.0], [1.0]], [[3.0], [5.0], [6.0]], bandwidth=1.0) == pytest.approx(xx + yy - 2 * xy)
+    # equal sizes leave the pairs (x_i, y_i) out of the cross term: x = {0, 1}, y = {0, 3}
+    by_hand = e(-1 / 2) + e(-9 / 2) - 2 * (e(-9 / 2) + e(-1 / 2)) / 2
+    assert metrics.mmd([0.0, 1.0], [0.0, 3.0], bandwidth=1.0) == pytest.approx(by_hand)
+
+
+@pytest.mark.parametrize("sizes, bandwidth", [((7, 7), [0.5]), ((6, 9), [1.3]), ((5, 8), [0.3, 1.0, 3.0])])
+def test_mmd_matches_the_pairwise_loops(sizes, bandwidth):
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(sizes[0], 3)), rng.normal(1.0, 1.5, size=(sizes[1], 3))
+    expected = mmd_by_loops(x, y, bandwidth)
+    assert metrics.mmd(x, y, bandwidth=bandwidth if len(bandwidth) > 1 else bandwidth[0]) == pytest.approx(expected)
+
+
+def test_median_heuristic_and_default_bandwidth():
+    # pooled {0, 1, 3}: distances 1, 3, 2 -> median 2
+    assert metrics.median_heuristic([[0.0], [1.0]], [[3.0]]) == pytest.approx(2.0)
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(20, 2)), rng.normal(size=(25, 2)) + 0.7
+    sigma = metrics.median_heuristic(x, y)
+    assert metrics.mmd(x, y) == pytest.approx(metrics.mmd(x, y, bandwidth=sigma))
+    assert metrics.mmd(x, y) == pytest.approx(mmd_by_loops(x, y, [sigma]))
+
+
+def test_mmd_properties_zero_symmetric_and_growing_with_a_shift():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))
+    assert metrics.mmd(x, x) == 0.0
+    assert metrics.mmd(x, y, 1.0) == pytest.approx(metrics.mmd(y, x, np.float32(1.0)))
+    assert abs(metrics.mmd(x, y, 1.0)) < 0.01                 # same distribution: about 0
+    shifts = [metrics.mmd(x, y + [s, 0.0], 1.0) for s in (0.5, 1.0, 2.0, 4.0)]
+    assert shifts[0] > 0.03 and all(a < b for a, b in zip(shifts, shifts[1:]))
+    # two far-apart sets: every cross kernel ~ 0, so MMD^2 -> mean within-set kernel of each (2 here)
+    assert metrics.mmd(x * 1e-3, y * 1e-3 + 100.0, 1.0) == pytest.approx(2.0, abs=1e-5)
+
+
+def test_mmd_accepts_tensors_with_gradients_and_refuses_bad_input():
+    x = tinynn.randn(10, 2, requires_grad=True)
+    y = tinynn.randn(12, 2)
+    assert metrics.mmd(x, y, 1.0) == pytest.approx(metrics.mmd(x.detach().numpy(), y.numpy(), 1.0))
+    with pytest.raises(ValueError, match="same number of features, got 2 and 3"):
+        metrics.mmd(np.zeros((4, 2)), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        metrics.mmd(np.zeros((1, 2)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="positive"):
+        metrics.mmd(np.ones((4, 2)), np.zeros((4, 2)), bandwidth=0.0)
+    with pytest.raises(ValueError, match=r"\(N, D\), got shape \(2, 2, 2\)"):
+        metrics.mmd(np.zeros((2, 2, 2)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.mmd([[0.0], [np.nan]], [[1.0], [2.0]])
+    with pytest.raises(ValueError, match="coincide"):
+        metrics.mmd(np.zeros((5, 2)), np.zeros((5, 2)))
+
+
+def test_histogram_distance_by_hand():
+    # 2 x 2 bins on the unit square: x fills the lower-left and upper-right cells, y lower-left and
+    # (0.1, 0.9); half the mass must move
+    x = [[0.1, 0.1], [0.9, 0.9]]
+    y = [[0.1, 0.1], [0.1, 0.9]]
+    assert metrics.histogram_distance(x, y, bins=2, range=((0, 1), (0, 1))) == pytest.approx(0.5)
+    # a point outside the range counts as mass in an "outside" bin, not as nothing
+    y_far = [[0.1, 0.1], [5.0, 5.0]]
+    assert metrics.histogram_distance(x, y_far, bins=2, range=((0, 1), (0, 1))) == pytest.approx(0.5)
+    # the upper edge belongs to the last bin, as in numpy.histogram2d
+    assert metrics.histogram_distance([[1.0, 1.0]], [[0.9, 0.9]], bins=2, range=((0, 1), (0, 1))) == 0.0
+    # three of four points shared, one of four moved: TV = 1/4; bins (4, 1) only look at x
+    a, b = [[0, 0], [1, 0], [2, 0], [3, 0]], [[0, 5], [1, 5], [2, 5], [2.5, 5]]
+    assert metrics.histogram_distance(a, b, bins=(4, 1), range=((0, 4), (0, 10))) == pytest.approx(0.25)
+
+
+def test_histogram_distance_matches_numpy_histogram2d_and_its_properties():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(400, 2)), rng.normal(0.3, 1.2, size=(300, 2))
+    bounds = ((-3, 3), (-2, 4))
+    p, _, _ = np.histogram2d(x[:, 0], x[:, 1], bins=(6, 5), range=bounds)
+    q, _, _ = np.histogram2d(y[:, 0], y[:, 1], bins=(6, 5), range=bounds)
+    outside = abs((400 - p.sum()) / 400 - (300 - q.sum()) / 300)
+    expected = 0.5 * (np.abs(p / 400 - q / 300).sum() + outside)
+    assert metrics.histogram_distance(x, y, bins=(6, 5), range=bounds) == pytest.approx(expected)
+    assert metrics.histogram_distance(x, x) == 0.0
+    assert metrics.histogram_distance(x, y) == pytest.approx(metrics.histogram_distance(y, x))
+    shifted = [metrics.histogram_distance(x, x + [s, 0], bins=10, range=((-8, 8), (-4, 4))) for s in (0.5, 1, 2, 8)]
+    assert all(a < b for a, b in zip(shifted, shifted[1:])) and shifted[-1] == pytest.approx(1.0)
+    from_tensors = metrics.histogram_distance(tinynn.tensor(x), tinynn.tensor(y))
+    assert from_tensors == pytest.approx(metrics.histogram_distance(x, y))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: metrics.histogram_distance(np.zeros((3, 3)), np.zeros((3, 2))), r"2-D points of shape \(N, 2\)"),
+    (lambda: metrics.histogram_distance(np.zeros((3, 2)), np.zeros((3, 2)), bins=0), "positive int"),
+    (lambda: metrics.histogram_distance(np.zeros((3, 2)), np.zeros((3, 2)), range=((0, 1), (1, 1))), "min < max"),
+    (lambda: metrics.histogram_distance(np.zeros((3, 2)), np.zeros((3, 2)), range=(0, 1)), r"\(x_min, x_max\)"),
+    (lambda: metrics.histogram_distance(np.zeros((0, 2)), np.zeros((3, 2))), "at least one sample"),
+])
+def test_histogram_distance_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
