@@ -22,4 +22,7 @@ from .recurrent import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .lora import *  # noqa: F401,F403
+from .ssm import *  # noqa: F401,F403
+from .graph import *  # noqa: F401,F403
+from .fourier import *  # noqa: F401,F403
 from . import functional, init, utils  # noqa: F401,E402

@@ -15,3 +15,4 @@ from .attention import *  # noqa: F401,F403,E402
 from .gradients import *  # noqa: F401,F403,E402
 from .trajectories import *  # noqa: F401,F403,E402
 from .generative import *  # noqa: F401,F403,E402
+from .beyond_attention import *  # noqa: F401,F403,E402
