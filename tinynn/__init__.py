@@ -26,6 +26,8 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 from .printing import set_printoptions  # noqa: F401
 from . import cuda  # noqa: F401
 from . import nn, optim, utils  # noqa: F401,E402
+from . import amp  # noqa: F401,E402
+from .amp import autocast  # noqa: F401,E402  (torch.autocast)
 from .serialization import load, save  # noqa: F401,E402
 
 __version__ = "0.1.0"

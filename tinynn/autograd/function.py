@@ -35,6 +35,11 @@ _INPUT, _OUTPUT, _CONSTANT = 0, 1, 2
 autocast_hook = None
 
 
+def autocast_off() -> bool:
+    """True outside ``tinynn.amp.autocast`` regions (layers relax their dtype checks inside them)."""
+    return autocast_hook is None
+
+
 class Node:
     """What the engine needs from a graph node; shared by ``Op`` and ``Function``."""
 

@@ -14,6 +14,7 @@ import numpy as np
 from ...backend import array_module_of
 from ...ops.conv import Convolution, ConvGeometry, ConvInputGrad
 from ...tensor import Tensor
+from ...autograd.function import autocast_off
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -70,7 +71,7 @@ def _check_operands(input: Tensor, weight: Tensor, bias, dims: int, name: str) -
         )
     if weight.ndim != dims + 2:
         raise RuntimeError(f"{name}: expected a {dims + 2}-d weight, got weight of shape {tuple(weight.shape)}")
-    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+    if autocast_off() and (input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype)):
         raise RuntimeError(
             f"{name}: input ({input.dtype}), weight ({weight.dtype})"
             + (f" and bias ({bias.dtype})" if bias is not None else "") + " must have the same dtype"

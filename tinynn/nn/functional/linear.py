@@ -11,6 +11,7 @@ from ...autograd.function import Op
 from ...backend import array_module_of
 from ...ops.linalg import matmul
 from ...tensor import Tensor
+from ...autograd.function import autocast_off
 
 __all__ = ["bilinear", "linear"]
 
@@ -66,7 +67,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {shape} has {shape[-1] if shape else 'no'} features in its last dim, "
             f"but the weight of shape {tuple(weight.shape)} expects {weight.shape[1]} (in_features)"
         )
-    if input.dtype != weight.dtype:
+    if input.dtype != weight.dtype and autocast_off():  # under autocast the op casts its operands
         raise RuntimeError(
             f"linear: input dtype {input.dtype} and weight dtype {weight.dtype} differ "
             "(convert the input with .to(weight.dtype), or the module with .to(dtype))"
