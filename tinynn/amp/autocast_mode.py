@@ -190,6 +190,8 @@ def cast_op_inputs(op: type, args: tuple) -> tuple:
     kind = policy.kind_of(op, device_type)
     if kind is None:
         return args
+    if kind == policy.BANNED:
+        raise RuntimeError(policy.BANNED_MESSAGE)
     if kind == policy.LOWER:
         # float32 inputs go down; float64 is left alone (and so is float16 already)
         return tuple(_cast(a, state.dtype, state.cache_enabled) if _is(a, float32) else a for a in args)

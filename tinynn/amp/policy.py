@@ -34,6 +34,12 @@ from ..ops import activation, arithmetic, attention, conv, linalg, loss, normali
 LOWER = "lower_precision_fp"
 FP32 = "fp32"
 MATCH_INPUT = "match_input"
+BANNED = "banned"
+BANNED_MESSAGE = (
+    "torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast: a "
+    "float16 probability rounds to 0 or 1 and the log explodes. Use binary_cross_entropy_with_logits "
+    "(or BCEWithLogitsLoss), which is safe, or leave the loss outside the autocast region."
+)
 
 # matmul, mm, bmm, linear, einsum (PyTorch lowers it through bmm), conv1d/2d,
 # conv_transpose1d/2d, scaled_dot_product_attention (its softmax(q k^T) op; P v is a matmul)
@@ -51,12 +57,16 @@ CPU_POLICY[normalization.Normalize] = MATCH_INPUT
 CUDA_POLICY = {op: LOWER for op in _LOWER_OPS}
 CUDA_POLICY.update({op: FP32 for op in _LOSS_OPS})
 # exp, expm1, log, log2/log10, log1p, rsqrt, tan, pow, softplus, layer_norm/group_norm,
-# sum (and mean, which tinynn builds on it), cumsum, logsumexp, softmax, log_softmax, norms
+# sum, cumsum, logsumexp, softmax, log_softmax, norms (mean, which tinynn builds on sum, gives its
+# result back in its input's dtype under autocast, as PyTorch's mean does: it is on no list)
 CUDA_POLICY.update({op: FP32 for op in (
     unary.Exp, unary.Expm1, unary.Log, unary.LogBase, unary.Log1p, unary.Rsqrt, unary.Tan,
     arithmetic.Pow, activation.Softplus, normalization.Normalize, reduce.Sum, reduce.Cumsum,
     reduce.LogSumExp, reduce.Softmax, reduce.LogSoftmax, reduce.Norm2,
 )})
+
+# PyTorch's CUDA autocast refuses binary_cross_entropy outright (its CPU autocast runs it in float32)
+CUDA_POLICY[loss.BinaryCrossEntropy] = BANNED
 
 POLICIES = {"cpu": CPU_POLICY, "cuda": CUDA_POLICY}
 

@@ -39,5 +39,10 @@ def mpiexec_command(nprocs: int, script: str, *args: str) -> list[str]:
 def run_with_mpiexec(nprocs: int, script: str, *args: str, timeout: float | None = None,
                      env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``script`` in ``nprocs`` MPI processes and wait; returns the completed process (text output)."""
+    env = dict(os.environ if env is None else env)
+    # Open MPI refuses to start as root unless told it may (containers and CI often run as root);
+    # MPICH ignores these variables.
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     return subprocess.run(mpiexec_command(nprocs, script, *args), capture_output=True, text=True,
                           timeout=timeout, env=env)

@@ -14,6 +14,7 @@ from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 from .dims import reduce_dims, wrap_dim
 from .shape import Expand, Reshape, reshape
+from ..autograd.function import autocast_off
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
@@ -83,7 +84,10 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         )
     axes = reduce_dims(dim, x.ndim, "mean")
     count = x._data.size if axes is None else math.prod(x.shape[a] for a in axes)
-    return Sum.apply(x, axes, keepdim) / count if count else Sum.apply(x, axes, keepdim) * math.nan
+    out = Sum.apply(x, axes, keepdim) / count if count else Sum.apply(x, axes, keepdim) * math.nan
+    if out.dtype != x.dtype and not autocast_off():  # autocast summed in float32: mean keeps x's dtype
+        out = out.to(x.dtype)
+    return out
 
 
 def nansum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
