@@ -306,6 +306,34 @@ def _nodes_leading_to(root_nodes, deps, capture_leaf, capture_node) -> set:
 
 
 # ---------------------------------------------------------------------------- helpers
+def leaf_edges(outputs):
+    """Each leaf that backward from ``outputs`` would deliver a gradient to, once per edge into it.
+
+    An output that is itself a leaf requiring grad comes once; a leaf reached by k edges of the
+    graph comes k times (backward calls its hooks k times). Used by DistributedDataParallel to count
+    the gradients a parameter will receive and by checkpoint to find the parameters a segment uses.
+    """
+    stack, seen = [], set()
+    for tensor in outputs:
+        if tensor.grad_fn is not None:
+            stack.append(tensor.grad_fn)
+        elif tensor.requires_grad:
+            yield tensor
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for edge in node.next_edges:
+            if edge is None:
+                continue
+            target, output_nr = edge
+            if output_nr is None:
+                yield target
+            elif id(target) not in seen:
+                stack.append(target)
+
+
 def _as_list(tensors) -> list:
     if isinstance(tensors, Tensor):
         return [tensors]

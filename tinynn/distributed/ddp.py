@@ -34,6 +34,7 @@ import contextlib
 import numpy as np
 
 from ..autograd import grad_mode
+from ..autograd.engine import leaf_edges
 from .. import backend
 from ..backend import array_module_of
 from ..nn.module import Module
@@ -60,26 +61,9 @@ def count_gradient_contributions(outputs, params: list[Tensor]) -> list[int]:
     """For each parameter, how many graph edges from ``outputs`` lead into it (= hook calls in backward)."""
     index = {id(p): i for i, p in enumerate(params)}
     counts = [0] * len(params)
-    stack, seen = [], set()
-    for tensor in _tensors_in(outputs):
-        if tensor.grad_fn is not None:
-            stack.append(tensor.grad_fn)
-        elif id(tensor) in index and tensor.requires_grad:
-            counts[index[id(tensor)]] += 1
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        for edge in node.next_edges:
-            if edge is None:
-                continue
-            target, output_nr = edge
-            if output_nr is None:  # a leaf tensor
-                if id(target) in index:
-                    counts[index[id(target)]] += 1
-            elif id(target) not in seen:
-                stack.append(target)
+    for leaf in leaf_edges(list(_tensors_in(outputs))):
+        if id(leaf) in index:
+            counts[index[id(leaf)]] += 1
     return counts
 
 

@@ -33,6 +33,7 @@ import warnings
 from typing import Any, Callable
 
 from ..autograd import engine, grad_mode
+from ..autograd.engine import leaf_edges
 from ..autograd.function import Function
 from ..random import get_rng_state, set_rng_state
 from ..tensor import Tensor
@@ -158,26 +159,10 @@ def _with_tensors(args: tuple, tensors) -> tuple:
 def _leaves_used(outputs: list, stand_ins: list) -> tuple:
     """The leaves that require grad in the graph behind ``outputs``, other than ``stand_ins``."""
     skip = {id(t) for t in stand_ins}
-    found, seen = {}, set()
-    stack = [o.grad_fn for o in outputs if o.grad_fn is not None]
-    stack += [o for o in outputs if o.grad_fn is None and o.requires_grad and id(o) not in skip]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Tensor):
-            found.setdefault(id(item), item)
-            continue
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        for edge in item.next_edges:
-            if edge is None:
-                continue
-            target, nr = edge
-            if nr is None:
-                if id(target) not in skip:
-                    found.setdefault(id(target), target)
-            else:
-                stack.append(target)
+    found = {}
+    for leaf in leaf_edges(outputs):
+        if id(leaf) not in skip:
+            found.setdefault(id(leaf), leaf)
     return tuple(found.values())
 
 
