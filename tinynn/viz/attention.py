@@ -11,6 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ._saving import save_figure
+
 __all__ = ["plot_attention"]
 
 
@@ -80,6 +82,5 @@ def plot_attention(weights, x_labels: Sequence | None = None, y_labels: Sequence
                 set_labels([str(label) for label in labels], fontsize=8 if n > 12 else 10)
     fig.colorbar(image, ax=axes.ravel().tolist(), label="attention weight", shrink=0.8)
     fig.suptitle(title or ("attention weights" if heads == 1 else f"attention weights ({heads} heads)"))
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig

@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..tensor import Tensor
+from ._saving import save_figure
 
 __all__ = ["spring_layout", "plot_graph", "plot_scaling", "plot_image_row"]
 
@@ -97,8 +98,7 @@ def plot_graph(edge_index, node_colors=None, positions=None, highlight=None, wro
     ax.set_xticks([])
     ax.set_yticks([])
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig
 
 
@@ -131,8 +131,7 @@ def plot_scaling(lengths: Sequence[int], series: Mapping[str, Sequence[float]], 
     ax.set_title(title or ylabel)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig
 
 
@@ -151,6 +150,5 @@ def plot_image_row(images: Mapping[str, object], title: str | None = None, cmap:
     if title:
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 1, 0.9 if title else 1))   # leave the top tenth to the suptitle
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig

@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from ._saving import save_figure
+
 __all__ = ["plot_decision_boundary", "predict_grid"]
 
 
@@ -96,6 +98,5 @@ def plot_decision_boundary(model_or_fn: Callable, X, y, resolution: int = 200, o
     ax.scatter(points[:, 0], points[:, 1], c=labels, cmap=cmap, vmin=vmin, vmax=vmax, s=14,
                edgecolors="k", linewidths=0.4)
     ax.set(xlabel="x1", ylabel="x2", title=title, xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig

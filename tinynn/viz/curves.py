@@ -11,6 +11,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ._saving import save_figure
+
 __all__ = ["plot_curves"]
 
 # line style by metric name: the training curve solid, held-out curves dashed, others dotted
@@ -71,6 +73,5 @@ def plot_curves(histories: Mapping[str, Sequence[float] | Mapping[str, Sequence[
         ax.legend(fontsize=8)
     if own_figure:
         fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig

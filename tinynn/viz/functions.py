@@ -13,6 +13,8 @@ from typing import Callable
 
 import numpy as np
 
+from ._saving import save_figure
+
 __all__ = ["plot_functions", "function_and_derivative"]
 
 
@@ -68,6 +70,5 @@ def plot_functions(functions: dict[str, Callable], x_range: tuple[float, float] 
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig

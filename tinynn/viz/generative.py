@@ -15,6 +15,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ._saving import save_figure
+
 __all__ = ["plot_sample_grid", "plot_density_comparison", "plot_diffusion_trajectories"]
 
 
@@ -93,8 +95,7 @@ def plot_sample_grid(panels: Mapping[str, object], target=None, labels: Mapping[
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig
 
 
@@ -133,8 +134,7 @@ def plot_density_comparison(panels: Mapping[str, object], bins: int = 60,
     fig.colorbar(image, ax=axes, shrink=0.8, label="fraction of samples per bin")
     if title:
         fig.suptitle(title)
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig
 
 
@@ -174,6 +174,5 @@ def plot_diffusion_trajectories(trajectories, target=None, num_paths: int = 40, 
     ax.set_title(title if title is not None else f"{chosen.shape[1]} sampling paths over {steps - 1} steps")
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig

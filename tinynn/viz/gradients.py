@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from ._saving import save_figure
+
 __all__ = ["gradient_norms", "plot_gradient_norms"]
 
 
@@ -51,6 +53,5 @@ def plot_gradient_norms(norms: dict, title: str = "gradient norm per layer", log
     if norms:
         ax.legend()
     fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from ._saving import save_figure
+
 __all__ = ["plot_images", "plot_filters", "plot_feature_maps"]
 
 
@@ -37,12 +39,6 @@ def _grid(plt, count: int, ncols: int, cell: float = 1.3):
     for ax in axes.flat[count:]:
         ax.axis("off")
     return fig, axes.flat[:count]
-
-
-def _save(fig, path):
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
-    return fig
 
 
 def plot_images(images, labels=None, predictions=None, ncols: int = 8, title: str | None = None,
@@ -88,7 +84,7 @@ def plot_images(images, labels=None, predictions=None, ncols: int = 8, title: st
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_filters(weight, ncols: int = 8, title: str = "learned filters", path=None):
@@ -112,7 +108,7 @@ def plot_filters(weight, ncols: int = 8, title: str = "learned filters", path=No
         ax.set_title(f"{o}" if in_channels == 1 else f"{o}:{c}", fontsize=7)
     fig.suptitle(f"{title} ({out_channels} x {in_channels} x {weight.shape[2]} x {weight.shape[3]})")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_feature_maps(activations, ncols: int = 8, title: str = "feature maps", path=None):
@@ -133,4 +129,4 @@ def plot_feature_maps(activations, ncols: int = 8, title: str = "feature maps", 
         ax.set_title(f"{i}", fontsize=7)
     fig.suptitle(f"{title} ({maps.shape[0]} channels of {maps.shape[1]} x {maps.shape[2]}, numbered)")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -9,6 +9,8 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ._saving import save_figure
+
 __all__ = ["plot_loss_surface"]
 
 
@@ -89,6 +91,5 @@ def plot_loss_surface(fn: Callable, ranges: Sequence[Sequence[float]],
         ax.legend(fontsize=8, loc="best")
     if own_figure:
         fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+    save_figure(fig, path)
     return fig
