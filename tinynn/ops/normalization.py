@@ -63,23 +63,11 @@ class Normalize(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias, axes, eps, stats=None):
-        xp = array_module_of(x)
         ctx.fused_rows = None
         if stats is None and _is_layer_norm(x, weight, bias, axes) and use_fused(x, weight, bias):
-            return _fused_forward(ctx, x, weight, bias, axes, eps)
-        if stats is None:  # the statistics of x itself
-            mean = _mean(x, axes, xp)
-            y = x - mean
-            var = _mean(y * y, axes, xp)
+            y, mean, var, rstd = _fused_forward(ctx, x, weight, bias, axes, eps)
         else:
-            mean, var = stats
-            y = x - mean
-        rstd = 1.0 / xp.sqrt(var + eps)
-        y *= rstd  # y holds xhat now
-        if weight is not None:
-            y = _into_first(xp.multiply, y, weight)
-        if bias is not None:
-            y = _into_first(xp.add, y, bias)
+            y, mean, var, rstd = _forward_arrays(x, weight, bias, axes, eps, stats)
         ctx.axes, ctx.eps, ctx.from_x = axes, eps, stats is None
         ctx.mean, ctx.rstd = mean, rstd
         ctx.bias_shape = None if bias is None else bias.shape
@@ -93,6 +81,25 @@ class Normalize(Op):
         if grad_mode.enabled:
             return _backward_graph(ctx, grad, x, weight)
         return _backward_arrays(ctx, grad, x, weight)
+
+
+def _forward_arrays(x, weight, bias, axes, eps, stats):
+    """y, mean, var and rstd with array operations (any normalization, on NumPy or CuPy)."""
+    xp = array_module_of(x)
+    if stats is None:  # the statistics of x itself
+        mean = _mean(x, axes, xp)
+        y = x - mean
+        var = _mean(y * y, axes, xp)
+    else:
+        mean, var = stats
+        y = x - mean
+    rstd = 1.0 / xp.sqrt(var + eps)
+    y *= rstd  # y holds xhat now
+    if weight is not None:
+        y = _into_first(xp.multiply, y, weight)
+    if bias is not None:
+        y = _into_first(xp.add, y, bias)
+    return y, mean, var, rstd
 
 
 def _into_first(ufunc, a, b):
@@ -109,20 +116,16 @@ def _is_layer_norm(x, weight, bias, axes) -> bool:
 
 
 def _fused_forward(ctx, x, weight, bias, axes, eps):
-    """Layer norm in one GPU kernel (kernels/layer_norm.py); the backward below uses its twin."""
+    """Layer norm in one GPU kernel (kernels/layer_norm.py); _fused_backward uses its twin.
+    Returns y, mean, var and rstd shaped as the array path gives them."""
     xp = array_module_of(x)
     n = math.prod(x.shape[x.ndim - len(axes):])
     x2d = xp.ascontiguousarray(x).reshape(-1, n)
     flat = [None if p is None else xp.ascontiguousarray(p).reshape(-1) for p in (weight, bias)]
     y, mean, var, rstd = fused_layer_norm_forward(x2d, flat[0], flat[1], eps)
+    ctx.fused_rows = (mean, rstd)
     keep = x.shape[:x.ndim - len(axes)] + (1,) * len(axes)
-    ctx.axes, ctx.eps, ctx.from_x, ctx.fused_rows = axes, eps, True, (mean, rstd)
-    ctx.mean, ctx.rstd = mean.reshape(keep), rstd.reshape(keep)
-    ctx.bias_shape = None if bias is None else bias.shape
-    ctx.save_for_backward(x, weight)
-    mean, var = mean.reshape(keep), var.reshape(keep)
-    ctx.mark_non_differentiable(mean, var)
-    return y.reshape(x.shape), mean, var
+    return y.reshape(x.shape), mean.reshape(keep), var.reshape(keep), rstd.reshape(keep)
 
 
 def _fused_backward(ctx, grad, x, weight):
