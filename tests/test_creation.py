@@ -269,3 +269,43 @@ def test_python_floats_go_straight_to_the_requested_dtype():
     assert tinynn.tensor(0.2, dtype=tinynn.float64).item() == 0.2
     assert tinynn.tensor([0.1, 0.2], dtype=tinynn.float64).tolist() == [0.1, 0.2]
     assert tinynn.tensor(0.2).dtype == tinynn.float32
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: tinynn.randn(-1), "negative dimension"),
+    (lambda: tinynn.rand(2, -3), "negative dimension"),
+    (lambda: tinynn.randint(0, 5, (2, -1)), "negative dimension"),
+    (lambda: tinynn.normal(0.0, 1.0, (-2,)), "negative dimension"),
+    (lambda: tinynn.empty(-1, 2), "negative dimension"),
+    (lambda: tinynn.eye(-1), "n must be greater or equal to 0, got -1"),
+    (lambda: tinynn.eye(2, -1), "m must be greater or equal to 0, got -1"),
+    (lambda: tinynn.randperm(-3), "non-negative"),
+])
+def test_negative_sizes_raise_a_clear_runtime_error(make, message):
+    with pytest.raises(RuntimeError, match=message):
+        make()
+
+
+def test_full_checks_its_fill_value():
+    with pytest.raises(TypeError, match="fill_value' must be a number, not str"):
+        tinynn.full((2,), "a")
+    with pytest.raises(TypeError, match="not NoneType"):
+        tinynn.full((2,), None)
+    assert tinynn.full((2,), tinynn.tensor(3.5)).tolist() == [3.5, 3.5]   # a 0-dim tensor is a number
+    assert tinynn.full((2,), True).dtype == tinynn.bool and tinynn.full((2,), 1).dtype == tinynn.int64
+
+
+def test_linspace_refuses_bool():
+    with pytest.raises(NotImplementedError, match="bool"):
+        tinynn.linspace(0, 1, 5, dtype=tinynn.bool)
+
+
+def test_sizes_by_keyword_as_pytorch_accepts_them():
+    for make in (tinynn.zeros, tinynn.ones, tinynn.empty, tinynn.rand, tinynn.randn):
+        assert make(size=(2, 3)).shape == (2, 3)
+    assert tinynn.zeros(size=[4]).shape == (4,)
+    assert tinynn.zeros(2, dtype=tinynn.float64, layout=tinynn.strided if hasattr(tinynn, "strided") else None).dtype == tinynn.float64
+    with pytest.raises(TypeError, match="both"):
+        tinynn.zeros(2, size=(3,))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        tinynn.ones(2, colour="red")

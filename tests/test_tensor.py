@@ -129,3 +129,44 @@ def test_python_scalars_do_not_upcast():
     assert (tinynn.tensor([1, 2]) / 2).dtype == tinynn.float32
     assert (tinynn.tensor([1, 2]) * 1.5).dtype == tinynn.float32
     assert (x * np.float64(2.0)).dtype == tinynn.float32
+
+
+def test_assigning_grad_checks_type_dtype_shape_as_pytorch():
+    w = tinynn.zeros(2, 3, requires_grad=True)
+    with pytest.raises(TypeError, match="Tensor or None but got grad of type list"):
+        w.grad = [[0.0] * 3] * 2
+    with pytest.raises(RuntimeError, match="different type: float64"):
+        w.grad = tinynn.zeros(2, 3, dtype=tinynn.float64)
+    with pytest.raises(RuntimeError, match="different size: \\(3,\\)"):
+        w.grad = tinynn.zeros(3)
+    w.grad = tinynn.ones(2, 3)
+    assert w.grad.tolist() == [[1.0] * 3] * 2
+    del w.grad
+    assert w.grad is None
+
+
+@pytest.mark.parametrize("method, args, expected", [
+    ("new_zeros", ((2, 3),), 0.0), ("new_ones", (2, 3), 1.0), ("new_full", ((2, 3), 7.0), 7.0),
+    ("new_empty", ((2, 3),), None),
+])
+def test_new_tensor_methods_take_dtype_and_device_from_self(method, args, expected):
+    x = tinynn.zeros(4, dtype=tinynn.float64)
+    y = getattr(x, method)(*args)
+    assert y.shape == (2, 3) and y.dtype == tinynn.float64 and y.device == x.device
+    if expected is not None:
+        assert (y == expected).all()
+    assert getattr(x, method)(*args, dtype=tinynn.int64).dtype == tinynn.int64
+    assert getattr(x, method)(*args, requires_grad=True).requires_grad
+
+
+def test_new_tensor_copies_its_data_with_selfs_dtype():
+    x = tinynn.zeros(1, dtype=tinynn.float64)
+    source = tinynn.tensor([1.0, 2.0], requires_grad=True)
+    y = x.new_tensor(source)
+    assert y.dtype == tinynn.float64 and not y.requires_grad and y.tolist() == [1.0, 2.0]
+    assert x.new_tensor([1, 2], dtype=tinynn.int32).dtype == tinynn.int32
+
+
+def test_device_kind_flags_pytorch_programs_read():
+    x = tinynn.ones(2)
+    assert not (x.is_xpu or x.is_mps or x.is_meta or x.is_quantized or x.is_sparse or x.is_nested)

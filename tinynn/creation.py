@@ -18,9 +18,7 @@ from .tensor import Tensor
 
 def _finish(array, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is not None:
-        dtype = dtypes.to_dtype(dtype)
-        if array.dtype != dtype:
-            array = array.astype(dtype)
+        array = dtypes.cast_array(array, dtype)
     target = backend.as_device(device)
     if backend.device_of(array) != target:
         array = backend.to_device(array, target)
@@ -119,21 +117,42 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def _filled(size, fill, dtype, device, requires_grad, name) -> Tensor:
+def _shape(size, name: str, keyword=None) -> tuple:
+    """The sizes given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``, checked non-negative."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{name}(): got the size both as positional arguments {size} and as size={keyword!r}")
+        size = (keyword,)
     shape = normalize_shape(size, name)
     if any(s < 0 for s in shape):
         raise RuntimeError(f"{name}: trying to create a tensor with negative dimension: {shape}")
-    dtype = dtypes.to_dtype(dtype) if dtype is not None else (
+    return shape
+
+
+def _filled(size, fill, dtype, device, requires_grad, name, keyword_size=None) -> Tensor:
+    shape = _shape(size, name, keyword_size)
+    dtype = dtype if dtype is not None else (
         _infer_fill_dtype(fill) if name == "full" else dtypes.get_default_dtype()
     )
+    storage = dtypes.to_dtype(dtype)
     xp = backend.array_module(backend.as_device(device))
     if fill is None:
-        array = xp.empty(shape, dtype=dtype)
+        array = xp.empty(shape, dtype=storage)
     elif fill == 0:
-        array = xp.zeros(shape, dtype=dtype)
+        array = xp.zeros(shape, dtype=storage)
     else:
-        array = xp.full(shape, fill, dtype=dtype)
-    return _finish(array, None, device, requires_grad)
+        array = xp.full(shape, fill, dtype=storage)
+    return _finish(array, dtype if isinstance(dtype, dtypes.EmulatedDType) else None, device, requires_grad)
+
+
+def _check_fill(fill):
+    if isinstance(fill, Tensor):
+        if fill.ndim != 0:
+            raise RuntimeError(f"full(): fill_value must be a number or a 0-dim tensor, got a tensor of shape {tuple(fill.shape)}")
+        return fill.item()
+    if not isinstance(fill, (numbers.Number, np.bool_)):
+        raise TypeError(f"full(): argument 'fill_value' must be a number, not {type(fill).__name__}")
+    return fill
 
 
 def _infer_fill_dtype(fill):
@@ -144,19 +163,35 @@ def _infer_fill_dtype(fill):
     return dtypes.get_default_dtype()
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    return _filled(size, 0, dtype, device, requires_grad, "zeros")
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+    return _filled(size, 0, dtype, device, requires_grad, "zeros", _size_keyword(kwargs, "zeros"))
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, 1, dtype, device, requires_grad, "ones")
+def ones(*size, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+    return _filled(size, 1, dtype, device, requires_grad, "ones", _size_keyword(kwargs, "ones"))
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _filled(size, None, dtype, device, requires_grad, "empty")
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
+    return _filled(size, None, dtype, device, requires_grad, "empty", _size_keyword(kwargs, "empty"))
+
+
+def _size_keyword(kwargs: dict, name: str):
+    """PyTorch's creation functions also take ``size=`` by keyword, and accept (and ignore) the
+    memory-layout arguments tinynn has no use for: every tinynn tensor is strided and dense."""
+    size = kwargs.pop("size", None)
+    kwargs.pop("pin_memory", None), kwargs.pop("memory_format", None)
+    layout = kwargs.pop("layout", None)
+    if layout is not None and str(layout) != "torch.strided":
+        raise RuntimeError(f"{name}(): tinynn makes only dense (strided) tensors, got layout={layout}")
+    if kwargs.pop("out", None) is not None:
+        raise RuntimeError(f"{name}(): out= is not supported by tinynn; use the returned tensor")
+    if kwargs:
+        raise TypeError(f"{name}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+    return size
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    fill_value = _check_fill(fill_value)
     return _filled((size,) if isinstance(size, int) else size, fill_value, dtype, device, requires_grad, "full")
 
 
@@ -216,6 +251,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if dtype == np.bool_:
+        raise NotImplementedError("linspace: not implemented for dtype bool (use a number dtype and compare)")
     steps = int(steps)
     if dtype.kind == "f":
         start, end = dtype.type(start), dtype.type(end)
@@ -240,6 +277,9 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """The identity matrix (``n`` x ``m``, square by default)."""
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and int(value) < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {value}")
     return _finish(np.eye(n, m), dtype or dtypes.get_default_dtype(), device, requires_grad)
 
 
@@ -275,17 +315,19 @@ def _draw(dtype):
     return np.float64 if dtype == np.float64 else np.float32
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
     """Uniform random numbers in [0, 1)."""
     dtype = _float_dtype(dtype)
-    array = numpy_generator(generator).random(normalize_shape(size, "rand"), dtype=_draw(dtype))
+    shape = _shape(size, "rand", _size_keyword(kwargs, "rand"))
+    array = numpy_generator(generator).random(shape, dtype=_draw(dtype))
     return _finish(array, dtype, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, **kwargs) -> Tensor:
     """Standard normal random numbers (mean 0, variance 1)."""
     dtype = _float_dtype(dtype)
-    array = numpy_generator(generator).standard_normal(normalize_shape(size, "randn"), dtype=_draw(dtype))
+    shape = _shape(size, "randn", _size_keyword(kwargs, "randn"))
+    array = numpy_generator(generator).standard_normal(shape, dtype=_draw(dtype))
     return _finish(array, dtype, device, requires_grad)
 
 
@@ -299,12 +341,14 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"randint: expects 'from' ({low}) to be less than 'to' ({high})")
-    array = numpy_generator(generator).integers(low, high, size=normalize_shape((size,), "randint"), dtype=np.int64)
+    array = numpy_generator(generator).integers(low, high, size=_shape((size,), "randint"), dtype=np.int64)
     return _finish(array, dtype or dtypes.int64, device, requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1."""
+    if int(n) < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     array = numpy_generator(generator).permutation(int(n)).astype(np.int64)
     return _finish(array, dtype or dtypes.int64, device, requires_grad)
 
@@ -334,7 +378,7 @@ def normal(mean, std, size=None, *, generator=None, dtype=None, device=None, req
     if size is None:
         raise TypeError("normal(): with float mean and std, the size argument is required")
     dtype = _float_dtype(dtype)
-    array = numpy_generator(generator).normal(mean, std, size=normalize_shape((size,), "normal"))
+    array = numpy_generator(generator).normal(mean, std, size=_shape((size,), "normal"))
     return _finish(array, dtype, device, requires_grad)
 
 
@@ -343,3 +387,63 @@ def bernoulli(p: Tensor, *, generator=None) -> Tensor:
     draws = numpy_generator(generator).random(p.shape)
     hits = backend.to_device(draws, p.device) < p._data
     return Tensor._make(hits.astype(p.dtype))
+
+
+# ---------------------------------------------------------------------------- Tensor.new_*
+# A new tensor with this tensor's dtype and device unless told otherwise (PyTorch's Tensor.new_*),
+# handy inside a module that must make tensors matching its input.
+def _new_like(t: Tensor, dtype, device):
+    return (t.dtype if dtype is None else dtype), (t.device if device is None else device)
+
+
+def new_zeros(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _new_like(self, dtype, device)
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_ones(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _new_like(self, dtype, device)
+    return ones(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_empty(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _new_like(self, dtype, device)
+    return empty(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _new_like(self, dtype, device)
+    return full(size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A copy of ``data`` with this tensor's dtype and device (a tensor ``data`` is copied, detached)."""
+    dtype, device = _new_like(self, dtype, device)
+    if isinstance(data, Tensor):
+        data = data.detach()
+    return tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple of sizes (tinynn's ``.shape`` is a plain tuple, which compares equal)."""
+
+    def __new__(cls, sizes=()):
+        return super().__new__(cls, (int(s) for s in sizes))
+
+    def numel(self) -> int:
+        count = 1
+        for s in self:
+            count *= s
+        return count
+
+    def __repr__(self) -> str:
+        return f"tinynn.Size({list(self)})"
+
+
+def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of ``shapes`` broadcast to, or PyTorch's RuntimeError."""
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    try:
+        return Size(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes: shapes {shapes} cannot be broadcast together") from None

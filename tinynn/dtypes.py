@@ -7,7 +7,11 @@ and an integer tensor meeting a Python float becomes the default float dtype (fl
 """
 from __future__ import annotations
 
+import builtins as _builtins_module
+
 import numpy as np
+
+_builtin_int = _builtins_module.int
 
 float16 = half = np.dtype("float16")
 float32 = float = np.dtype("float32")
@@ -18,6 +22,58 @@ int16 = short = np.dtype("int16")
 int32 = int = np.dtype("int32")
 int64 = long = np.dtype("int64")
 bool = np.dtype("bool")
+
+
+class EmulatedDType:
+    """A dtype NumPy lacks, emulated: stored in a wider NumPy dtype, its values rounded to its precision.
+
+    ``tinynn.bfloat16`` is the one there is: a float32 array whose values are all representable in
+    bfloat16 (8 exponent bits, 7 mantissa bits). ``x.to(tinynn.bfloat16)``, ``dtype=tinynn.bfloat16``
+    in the creation functions, ``Module.to(tinynn.bfloat16)`` and ``autocast(dtype=tinynn.bfloat16)``
+    round to it; the numbers are then bfloat16's, bit for bit. What differs from PyTorch, on purpose:
+    the result's ``.dtype`` is its storage dtype (float32), memory is float32's, and arithmetic on
+    such tensors rounds only where a cast does (PyTorch rounds every bfloat16 result).
+    """
+
+    kind = "f"
+    is_floating_point = True
+    is_signed = True
+    is_complex = False
+
+    def __init__(self, name: str, storage: np.dtype, itemsize: _builtin_int):
+        self.name, self.storage, self.itemsize = name, storage, itemsize
+
+    def __repr__(self) -> str:
+        return f"tinynn.{self.name}"
+
+    def __reduce__(self):  # pickles (and deep-copies) as the one instance
+        return f"{self.name}"
+
+
+bfloat16 = EmulatedDType("bfloat16", np.dtype("float32"), 2)
+
+
+def round_array_to_bfloat16(x):
+    """float32 values rounded to the nearest bfloat16 (ties to even), as float32; NaN stays NaN.
+
+    bfloat16 is the top half of a float32, so rounding is done on the bits: add just under half an
+    ulp of the 16 dropped bits (ties go to the even one), then clear them.
+    """
+    from .backend import array_module_of
+
+    xp = array_module_of(x)
+    bits = xp.ascontiguousarray(x, dtype=xp.float32).view(xp.uint32)
+    rounded = (bits + (xp.uint32(0x7FFF) + ((bits >> 16) & xp.uint32(1)))) & xp.uint32(0xFFFF0000)
+    rounded = xp.where(xp.isnan(x), xp.uint32(0x7FC00000), rounded)   # NaN: the canonical quiet NaN
+    return rounded.astype(xp.uint32).view(xp.float32)
+
+
+def cast_array(array, spec):
+    """``array`` in the dtype ``spec`` names (an emulated dtype: its storage, values rounded)."""
+    if isinstance(spec, EmulatedDType):
+        return round_array_to_bfloat16(array.astype(spec.storage, copy=False))
+    dtype = to_dtype(spec)
+    return array if array.dtype == dtype else array.astype(dtype)
 
 _default_float = [float32]
 
@@ -35,7 +91,9 @@ def set_default_dtype(dtype) -> None:
 
 
 def to_dtype(spec) -> np.dtype:
-    """Turn a tinynn/NumPy dtype, a type or a name into a NumPy dtype."""
+    """Turn a tinynn/NumPy dtype, a type or a name into a NumPy dtype (an emulated one: its storage)."""
+    if isinstance(spec, EmulatedDType):
+        return spec.storage
     if spec is builtins_float:  # as in PyTorch, the Python type float means float64
         return float64
     if spec is builtins_int:
@@ -107,3 +165,48 @@ def result_type(*operands) -> np.dtype:
     if scalar_cat >= 0 and (result is None or scalar_cat > category(result)):
         result = (bool, int64, get_default_dtype())[scalar_cat]
     return result
+
+
+class finfo:
+    """Machine limits of a floating dtype (``torch.finfo``): bits, eps, max, min, tiny (=
+    smallest_normal) and resolution. ``finfo()`` describes the default float dtype."""
+
+    def __init__(self, dtype=None):
+        if isinstance(dtype, EmulatedDType):   # bfloat16: float32's range, 8 significant bits
+            self.bits, self.eps, self.resolution = 16, 2.0**-7, 0.01
+            self.max = (2 - 2.0**-7) * 2.0**127
+            self.min, self.tiny = -self.max, 2.0**-126
+            self.dtype = dtype.name
+        else:
+            dtype = get_default_dtype() if dtype is None else to_dtype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(f"finfo: expected a floating point dtype, got {dtype} (use iinfo for integers)")
+            info = np.finfo(dtype)
+            self.bits, self.eps, self.resolution = info.bits, _builtins.float(info.eps), 10.0 ** -info.precision
+            self.max, self.min, self.tiny = _builtins.float(info.max), _builtins.float(info.min), _builtins.float(info.tiny)
+            self.dtype = dtype.name
+        self.smallest_normal = self.tiny
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype (``torch.iinfo``): bits, max, min."""
+
+    def __init__(self, dtype):
+        dtype = to_dtype(dtype)
+        if dtype.kind not in "iub":
+            raise TypeError(f"iinfo: expected an integer dtype, got {dtype} (use finfo for floats)")
+        info = np.iinfo(np.uint8 if dtype.kind == "b" else dtype)
+        self.bits, self.max, self.min, self.dtype = info.bits, _builtin_int(info.max), _builtin_int(info.min), dtype.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+def can_cast(from_, to) -> _builtins.bool:
+    """Whether PyTorch's casting rules allow ``from_`` -> ``to`` in an in-place op: never down a
+    category (float -> int, int -> bool), any width within one."""
+    return category(to_dtype(from_)) <= category(to_dtype(to))

@@ -24,12 +24,12 @@ class Tensor:
     __slots__ = (
         "_data",             # the raw array
         "_requires_grad",
-        "grad",              # accumulated gradient (a Tensor) for leaves, or retained non-leaves
+        "_grad",             # accumulated gradient (a Tensor) for leaves, or retained non-leaves
         "grad_fn",           # the graph node that made this tensor (None for leaves)
         "_output_nr",        # which output of grad_fn this tensor is
         "_version_counter",  # [n]: bumped by every in-place change, shared with views
         "_base",             # the tensor this one is a view of, if any
-        "_has_views",        # True once a view of this tensor was taken
+        "_views",            # weak references to the views taken of this tensor (None before the first)
         "_retains_grad",
         "_hooks",            # gradient hooks of a leaf
         "__weakref__",
@@ -87,6 +87,9 @@ class Tensor:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    # tinynn runs on the CPU (NumPy) or on CUDA (CuPy) only
+    is_xpu = is_mps = is_meta = is_quantized = is_sparse = is_nested = False
+
     @property
     def ndim(self) -> int:
         return self._data.ndim
@@ -119,6 +122,31 @@ class Tensor:
                 "(convert with .float() first)"
             )
         self._requires_grad = flag
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (a Tensor of this tensor's shape, dtype and device), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: {value._data.dtype}, "
+                                   f"where the tensor is {self._data.dtype}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: {tuple(value._data.shape)}, "
+                                   f"where the tensor has {tuple(self._data.shape)}")
+            if type(value._data) is not type(self._data):
+                raise RuntimeError(f"assigned grad has data located on a different device: {value.device}, "
+                                   f"where the tensor is on {self.device}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def is_leaf(self) -> bool:
@@ -317,6 +345,10 @@ class Tensor:
             from .ops.convert import to_dtype
 
             result = to_dtype(result, dtypes.to_dtype(dtype))
+            if isinstance(dtype, dtypes.EmulatedDType):  # bfloat16: float32 storage, values rounded
+                from .amp.bfloat16 import round_to_bfloat16
+
+                result = round_to_bfloat16(result)
         if copy and result is self:
             result = self.clone()
         return result
@@ -327,12 +359,18 @@ class Tensor:
     def cuda(self, device=None) -> "Tensor":
         return self.to(device="cuda" if device is None else backend.device("cuda", _cuda_index(device)))
 
-    def type(self, dtype=None):
-        """With no argument, PyTorch's legacy type name (``'tinynn.FloatTensor'``); else ``to(dtype)``."""
+    def type(self, dtype=None, non_blocking: bool = False):
+        """With no argument, PyTorch's legacy type name (``'tinynn.FloatTensor'``); else ``to(dtype)``,
+        where ``dtype`` may also be a legacy type (``tinynn.LongTensor``) or its name ("torch.LongTensor")."""
         if dtype is None:
             name = _LEGACY_TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)
             prefix = "tinynn.cuda." if self.is_cuda else "tinynn."
             return f"{prefix}{name}"
+        from .tensor_types import dtype_of_type_name
+
+        legacy = dtype_of_type_name(dtype)
+        if legacy is not None:
+            return self.to(legacy[1]).to(legacy[0])
         return self.to(dtype)
 
     def float(self) -> "Tensor":
@@ -343,6 +381,10 @@ class Tensor:
 
     def half(self) -> "Tensor":
         return self.to(dtypes.float16)
+
+    def bfloat16(self) -> "Tensor":
+        """Values rounded to bfloat16, kept in float32 storage (see ``tinynn.bfloat16``)."""
+        return self.to(dtypes.bfloat16)
 
     def long(self) -> "Tensor":
         return self.to(dtypes.int64)
@@ -361,8 +403,11 @@ class Tensor:
         """Make ``self`` hold ``result``, the out-of-place value of an in-place op on ``self``.
 
         Outside the graph, the numbers are written into self's memory (views see them).
-        In the graph, self takes over result's array and node, as PyTorch's in-place ops rebase
-        the history; that is exact as long as no view shares self's memory, so views raise.
+        In the graph, self's history is rebased onto result's node, as PyTorch's in-place ops do:
+        a tensor that shares memory with none takes over result's array; a view, or a base with
+        views, gets the numbers written into its memory and its base a copy-slices step
+        (``ops/inplace_views.py``), so that every view and the base see the new numbers and
+        their gradients.
         """
         if result.shape != self._data.shape:
             raise RuntimeError(
@@ -377,15 +422,16 @@ class Tensor:
             except ValueError as err:
                 raise RuntimeError(f"{name}: cannot write into this tensor ({err}); clone() it first") from None
         else:
-            if self._base is not None or self._has_views:
-                raise RuntimeError(
-                    f"{name}: in-place operation on a tensor in the graph that shares memory with a view; "
-                    "tinynn does not rebase views: use the out-of-place operation instead"
-                )
             if result.dtype != self._data.dtype:
                 from .ops.convert import to_dtype
 
                 result = to_dtype(result, self._data.dtype)
+            if self._shares_memory_with_views():
+                from .ops.inplace_views import write_and_rebase
+
+                write_and_rebase(self, result)
+                self._bump_version()
+                return self
             self._data = result._data
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
@@ -402,11 +448,24 @@ class Tensor:
                 f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
                 "wrap it in `with tinynn.no_grad():` (as optimizers do) or use the out-of-place op"
             )
+        if self._shares_memory_with_views():
+            # the result will be written into this memory: the snapshot keeps the old numbers
+            return Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn, self._output_nr)
         if self.grad_fn is None:
             return self
         # A snapshot: the old position in the graph with the old array. The in-place result
         # replaces self's array rather than writing into it, so the snapshot's numbers survive.
         return Tensor._make(self._data, True, self.grad_fn, self._output_nr)
+
+    def _shares_memory_with_views(self) -> bool:
+        """A view of another tensor, or a tensor with live views: in-place results go into the memory."""
+        if self._base is not None:
+            return True
+        if not self._views:
+            return False
+        from .ops.inplace_views import live_views
+
+        return bool(live_views(self))
 
     def _inplace(self, name: str, fn, *args, **kwargs) -> "Tensor":
         source = self._check_inplace(name)
@@ -492,18 +551,18 @@ def _grad_enabled() -> bool:
     # imported here: tinynn.autograd's modules import this file, so it cannot import them first
     from .autograd import grad_mode
 
-    return grad_mode.enabled
+    return grad_mode.state.enabled
 
 
 def _init(t: Tensor, array, requires_grad: bool = False, grad_fn=None, output_nr: int = 0) -> None:
     t._data = array
     t._requires_grad = requires_grad
-    t.grad = None
+    t._grad = None
     t.grad_fn = grad_fn
     t._output_nr = output_nr
     t._version_counter = None
     t._base = None
-    t._has_views = False
+    t._views = None
     t._retains_grad = False
     t._hooks = None
 

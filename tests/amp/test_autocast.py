@@ -123,7 +123,7 @@ def test_nesting_enabled_false_and_state_restored():
     dev = _device_type()
     a = tinynn.randn(2, 2)
     assert not is_autocast_enabled(dev)
-    assert autograd_function.autocast_hook is None
+    assert autograd_function.autocast_off()
     with autocast(dev):
         assert is_autocast_enabled(dev) and (a @ a).dtype == tinynn.float16
         with autocast(dev, enabled=False):
@@ -133,7 +133,7 @@ def test_nesting_enabled_false_and_state_restored():
             assert (a @ a).dtype == tinynn.float32
         assert (a @ a).dtype == tinynn.float16
     assert not is_autocast_enabled(dev) and (a @ a).dtype == tinynn.float32
-    assert autograd_function.autocast_hook is None   # ops pay nothing once every region is closed
+    assert autograd_function.autocast_off()   # ops pay nothing once every region is closed
     assert get_autocast_dtype(dev) == tinynn.float16
 
 
@@ -183,10 +183,18 @@ def test_cuda_list_runs_softmax_norms_and_reductions_in_float32():
     assert policy.kind_of(tinynn.ops.linalg.Matmul, "cuda") == policy.LOWER
 
 
+def test_bfloat16_autocast_rounds_the_inputs_of_lower_precision_ops():
+    a, b = tinynn.randn(3, 4, dtype=tinynn.float32), tinynn.randn(4, 2, dtype=tinynn.float32)
+    with autocast("cpu", dtype=tinynn.bfloat16):
+        assert get_autocast_dtype("cpu") is tinynn.bfloat16
+        out = a @ b
+    expected = tinynn.amp.round_to_bfloat16(a).numpy() @ tinynn.amp.round_to_bfloat16(b).numpy()
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+    assert out.dtype == tinynn.float32 and not np.allclose(out.numpy(), (a @ b).numpy(), rtol=1e-5)
+
+
 def test_bad_arguments_raise_clear_errors():
-    with pytest.raises(RuntimeError, match="round_to_bfloat16"):
-        autocast("cpu", dtype="bfloat16")
-    with pytest.raises(RuntimeError, match="float16, got float64"):
+    with pytest.raises(RuntimeError, match="float16 or bfloat16, got float64"):
         autocast("cpu", dtype=tinynn.float64)
     with pytest.raises(RuntimeError, match="'cpu' or 'cuda', got 'tpu'"):
         autocast("tpu")

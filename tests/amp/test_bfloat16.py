@@ -69,3 +69,42 @@ def test_finfo_matches_torch():
     info = torch.finfo(torch.bfloat16)
     for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
         assert getattr(bfloat16_finfo, field) == getattr(info, field), field
+
+
+@needs_torch
+def test_bfloat16_dtype_rounds_like_pytorchs_casts():
+    values = np.array([1.001, 3.14159, -2.5e-3, 65504.0, 1e30, np.inf], dtype=np.float32)
+    expected = torch.tensor(values).to(torch.bfloat16).float().numpy()
+    np.testing.assert_array_equal(tinynn.tensor(values).to(tinynn.bfloat16).numpy(), expected)
+    np.testing.assert_array_equal(tinynn.tensor(values).bfloat16().numpy(), expected)
+    np.testing.assert_array_equal(tinynn.tensor(values, dtype=tinynn.bfloat16).numpy(), expected)
+    np.testing.assert_array_equal(tinynn.full((2,), 3.14159, dtype=tinynn.bfloat16).numpy(), expected[[1, 1]])
+    layer = tinynn.nn.Linear(3, 2).to(tinynn.bfloat16)
+    weight = layer.weight.detach().numpy()
+    np.testing.assert_array_equal(weight, torch.tensor(weight).to(torch.bfloat16).float().numpy())
+
+
+def test_bfloat16_is_an_emulated_dtype_with_pytorchs_limits():
+    assert repr(tinynn.bfloat16) == "tinynn.bfloat16"
+    info = tinynn.finfo(tinynn.bfloat16)
+    assert (info.bits, info.eps, info.tiny) == (16, 2.0**-7, 2.0**-126)
+    assert tinynn.zeros(2, dtype=tinynn.bfloat16).dtype == tinynn.float32   # float32 storage (documented)
+    x = tinynn.tensor([1.001], requires_grad=True)
+    x.to(tinynn.bfloat16).sum().backward()
+    assert x.grad.tolist() == [1.0]                                         # a cast passes the gradient through
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_finfo_and_iinfo_match_torch(dtype):
+    ours, theirs = tinynn.finfo(getattr(tinynn, dtype)), torch.finfo(getattr(torch, dtype))
+    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+        assert getattr(ours, field) == getattr(theirs, field), field
+    for name in ("uint8", "int8", "int16", "int32", "int64"):
+        a, b = tinynn.iinfo(getattr(tinynn, name)), torch.iinfo(getattr(torch, name))
+        assert (a.bits, a.max, a.min) == (b.bits, b.max, b.min)
+    bf_ours, bf_theirs = tinynn.finfo(tinynn.bfloat16), torch.finfo(torch.bfloat16)
+    for field in ("bits", "eps", "max", "min", "tiny", "resolution"):
+        assert getattr(bf_ours, field) == getattr(bf_theirs, field), field
+    with pytest.raises(TypeError, match="integer dtype"):
+        tinynn.iinfo(tinynn.float32)

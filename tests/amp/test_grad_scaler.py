@@ -108,9 +108,10 @@ def test_errors_disabled_mode_and_state_dict():
         GradScaler("cpu", growth_factor=0.9)
     with pytest.raises(ValueError, match="backoff factor"):
         GradScaler("cpu", backoff_factor=1.5)
-    w.grad = tinynn.tensor([1.0], dtype=tinynn.float16)
+    half = tinynn.tensor([1.0], dtype=tinynn.float16, requires_grad=True)
+    half.grad = tinynn.tensor([1.0], dtype=tinynn.float16)
     with pytest.raises(ValueError, match="FP16 gradients"):
-        scaler.unscale_(opt)
+        scaler.unscale_(tinynn.optim.SGD([half], lr=1.0))
     with pytest.raises(RuntimeError, match="Closure"):
         GradScaler("cpu").step(opt, closure=lambda: 0.0)
 

@@ -3,12 +3,10 @@ from tests.lessons.helpers import run_lesson
 
 
 def test_batch_sizes_optimizers_and_their_memory(tmp_path):
-    summary, files, stdout, seconds = run_lesson(6, tmp_path)
-    # per epoch, more (noisier) steps learn more; per epoch, single-example steps cost far more time
+    summary, files, stdout = run_lesson(6, tmp_path)
+    # per epoch, more (noisier) steps learn more (their cost per epoch is printed, not judged: timings are noisy)
     one_epoch = summary["one_epoch_loss"]
     assert one_epoch["stochastic"] < 0.5 < one_epoch["mini-batch"] + 0.3 < one_epoch["batch"]
-    per_epoch = summary["seconds_per_epoch"]
-    assert per_epoch["stochastic"] > 3 * per_epoch["mini-batch"]
     # Rosenbrock: momentum escapes where plain SGD at the same learning rate crawls
     distance = summary["rosenbrock_distance"]
     assert distance["SGD"] > 1.5
@@ -27,4 +25,3 @@ def test_batch_sizes_optimizers_and_their_memory(tmp_path):
     assert summary["state_per_param_512"]["Adafactor"] < summary["state_per_param_mlp"]["Adafactor"] < 0.1
     for name in ("batch_sizes.png", "rosenbrock.png", "digits_optimizers.png", "train_vs_validation.png"):
         assert name in files
-    assert seconds < 120

@@ -10,7 +10,7 @@ FIGURES = ["debugging.png", "digits.png", "initialization.png", "lr_schedules.pn
 
 
 def test_training_a_classifier_teaches_each_point(tmp_path):
-    summary, files, stdout, seconds = run_lesson(7, tmp_path)
+    summary, files, stdout = run_lesson(7, tmp_path)
 
     # the real run: a useful classifier, and a checkpoint that restores to the same accuracy
     assert summary["data"] == "8x8 digits"
@@ -47,4 +47,3 @@ def test_training_a_classifier_teaches_each_point(tmp_path):
 
     for name in FIGURES:
         assert name in files
-    assert seconds < 120

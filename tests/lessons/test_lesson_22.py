@@ -5,7 +5,7 @@ from tests.lessons.helpers import run_lesson
 
 
 def test_mixed_precision_and_memory_lesson(tmp_path):
-    summary, files, stdout, seconds = run_lesson(22, tmp_path)
+    summary, files, stdout = run_lesson(22, tmp_path)
     # without scaling nearly every float16 weight gradient is 0 and training stalls
     assert summary["zero_grad_fraction_unscaled"] > 0.9
     assert summary["mse_float16_unscaled"] > 1.8 * summary["mse_float32"]
@@ -17,10 +17,8 @@ def test_mixed_precision_and_memory_lesson(tmp_path):
     # the histogram's numbers: float16 flushes a large part, scaled or bfloat16 none
     assert summary["true_grads_flushed_float16"] > 0.3
     assert summary["true_grads_flushed_scaled"] < 0.01 and summary["true_grads_flushed_bfloat16"] == 0.0
-    # checkpointing: a clearly lower peak, for a bounded amount of extra time
+    # checkpointing: a clearly lower peak (its extra time is printed, not judged)
     assert summary["checkpoint_peak_ratio"] > 1.8
-    assert summary["checkpoint_time_ratio"] < 4.0
     # parameters + gradients + Adam state + activations predicts the measured peak
     assert 0.9 < summary["memory_measured_mib"] / summary["memory_estimate_mib"] < 1.5
     assert {"formats.png", "loss_scaling.png", "gradient_histogram.png", "checkpointing.png"} <= set(files)
-    assert seconds < 120

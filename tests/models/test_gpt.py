@@ -4,7 +4,6 @@ every parameter gradient, gradchecks, nanoGPT's names and initialisation, the ke
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -216,20 +215,21 @@ def test_prompt_longer_than_block_size_is_cropped_by_generate():
         model(prompt)
 
 
-@pytest.mark.cpu_only  # on a GPU a model this small is launch-bound: both ways cost the same launches
-def test_cache_is_faster():
+def test_cache_computes_each_position_once():
+    """With the cache each step feeds one new token through the blocks; without it, the whole text."""
     tinynn.manual_seed(0)
     model = GPT(GPTConfig(block_size=128, vocab_size=64, n_layer=2, n_head=4, n_embd=64)).eval()
     prompt = ids(1, 16, vocab=64)
+    rows = []
+    model.transformer.h[0].attn.c_attn.register_forward_hook(lambda m, inputs, out: rows.append(inputs[0].shape[1]))
 
-    def timed(use_cache):
-        start = time.perf_counter()
+    def positions(use_cache):
+        rows.clear()
         model.generate(prompt, 64, do_sample=False, use_cache=use_cache)
-        return time.perf_counter() - start
+        return sum(rows)
 
-    timed(True)  # warm-up
-    cached, uncached = min(timed(True) for _ in range(2)), min(timed(False) for _ in range(2))
-    assert cached < uncached, (cached, uncached)
+    assert positions(True) == 16 + 63                           # the prompt once, then one token per step
+    assert positions(False) == sum(range(16, 16 + 64))          # the growing text at every step
 
 
 # ---------------------------------------------------------------------------- eos and errors

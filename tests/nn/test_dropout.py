@@ -97,11 +97,23 @@ def test_channel_dropout_drops_whole_channels(fn, shape, channel_dims):
     assert 0 < (per_channel[..., 0] == 0).mean() < 1
 
 
-def test_channel_dropout_rejects_wrong_ranks():
+def test_dropout1d_rejects_wrong_ranks_and_dropout2d_3d_warn_and_run_as_pytorch():
     with pytest.raises(RuntimeError, match="Expected 2D or 3D input"):
         F.dropout1d(tinynn.ones(2, 3, 4, 5))
-    with pytest.raises(RuntimeError, match="Expected 3D or 4D input"):
-        nn.Dropout2d()(tinynn.ones(2, 3, 4, 5, 6))
+    # PyTorch warns (a deprecation) and runs: (N, C, *) for dropout2d, unbatched (C, *) for dropout3d
+    tinynn.manual_seed(0)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        flat = nn.Dropout2d()(tinynn.ones(40, 30)).numpy()
+    assert set(np.unique(flat)) == {0.0, 2.0} and 0 < (flat[:, 0] == 0).mean() < 1
+    assert not ((flat == 0).all(1) | (flat == 2).all(1)).all()          # per element: rows are mixed
+    with pytest.warns(UserWarning, match="Received a 5-D input to dropout2d"):
+        five = F.dropout2d(tinynn.ones(3, 8, 2, 2, 2)).numpy().reshape(3, 8, -1)
+    assert ((five == 0).all(-1) | (five == 2).all(-1)).all()            # whole (N, C) channels
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout3d"):
+        rows = F.dropout3d(tinynn.ones(40, 6)).numpy()
+    assert ((rows == 0).all(1) | (rows == 2).all(1)).all()              # dim 0 is the channel
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        F.dropout2d(tinynn.ones(5))
 
 
 def test_inplace_dropout_writes_into_its_input():

@@ -441,3 +441,8 @@ def test_cross_entropy_graph_backward_equals_array_backward(probs, weighted, smo
                                           create_graph=create_graph))
     for a, b in zip(*grads):
         assert_close(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_cross_entropy_refuses_integer_logits():
+    with pytest.raises(RuntimeError, match="floating point logits, got int64"):
+        F.cross_entropy(tinynn.tensor([[1, 2]]), tinynn.tensor([0]))

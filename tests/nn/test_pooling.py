@@ -1,6 +1,6 @@
 """Pooling (tinynn/ops/pool.py, tinynn/nn/functional/pooling.py, tinynn/nn/pooling.py): float64 gradchecks
 (and second order), PyTorch parity of outputs, argmax indices and input gradients (ties included),
-the 2x2 fast path, adaptive pools with sizes that don't divide, unpooling, reprs and errors."""
+the 2x2 fast path, adaptive pools with sizes that don't divide, unpooling, reprs and errors, in 1, 2 and 3 dims."""
 import numpy as np
 import pytest
 
@@ -36,6 +36,20 @@ CASES = [
     ("AdaptiveMaxPool2d", dict(output_size=(4, 2)), (2, 2, 8, 6)),                          # divisible
     ("AdaptiveMaxPool2d", dict(output_size=(5, 5)), (2, 5, 7)),                             # unbatched
     ("AdaptiveMaxPool1d", dict(output_size=4, return_indices=True), (2, 3, 9)),
+    # 3-d: the same N-d ops, with a depth axis in front
+    ("MaxPool3d", dict(kernel_size=2), (2, 2, 4, 4, 6)),
+    ("MaxPool3d", dict(kernel_size=(2, 3, 2), stride=(1, 2, 2), padding=1, dilation=(2, 1, 1), return_indices=True),
+     (1, 2, 4, 5, 4)),
+    ("MaxPool3d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, return_indices=True), (2, 4, 5, 4)),  # unbatched
+    ("AvgPool3d", dict(kernel_size=2), (2, 2, 4, 4, 6)),
+    ("AvgPool3d", dict(kernel_size=(3, 2, 3), stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+     (1, 2, 5, 4, 6)),
+    ("AvgPool3d", dict(kernel_size=3, stride=(1, 2, 2), padding=(0, 1, 1), divisor_override=7), (2, 3, 5, 4)),   # unbatched
+    ("AdaptiveAvgPool3d", dict(output_size=(2, 3, 4)), (1, 2, 3, 5, 7)),                    # overlapping windows
+    ("AdaptiveAvgPool3d", dict(output_size=(None, 2, 1)), (2, 3, 4, 5)),                    # unbatched
+    ("AdaptiveAvgPool3d", dict(output_size=1), (2, 2, 3, 4, 2)),                            # global average
+    ("AdaptiveMaxPool3d", dict(output_size=(2, 3, 4), return_indices=True), (1, 2, 3, 5, 7)),
+    ("AdaptiveMaxPool3d", dict(output_size=(1, 2, 3), return_indices=True), (2, 2, 4, 6)),  # divisible, unbatched
 ]
 IDS = [f"{c}:{','.join(f'{k}={v}' for k, v in kw.items())}:{shape}" for c, kw, shape in CASES]
 
@@ -69,6 +83,9 @@ def test_second_derivatives():
     check_gradients(lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), rand(1, 2, 5, 6))
     check_gradients(lambda x: F.adaptive_max_pool2d(x, (2, 3)), rand(1, 2, 5, 5))
     check_gradients(lambda x: F.adaptive_avg_pool2d(x, (2, 3)), rand(1, 2, 5, 5))
+    check_gradients(lambda x: F.max_pool3d(x, 2, (1, 2, 1), 1), rand(1, 1, 3, 4, 3))
+    check_gradients(lambda x: F.avg_pool3d(x, 2, 1, 1, count_include_pad=False), rand(1, 1, 3, 2, 3))
+    check_gradients(lambda x: F.adaptive_max_pool3d(x, (2, 2, 3)), rand(1, 1, 3, 3, 4))
 
 
 def test_max_pool_gradient_goes_to_the_first_maximum_and_sums_over_overlaps():
@@ -90,6 +107,24 @@ def test_fast_path_equals_the_reshape_reference():
     values, indices = F.max_pool2d(t, 2, return_indices=True)
     np.testing.assert_array_equal(np.take_along_axis(x.reshape(2, 3, -1), indices.numpy().reshape(2, 3, -1), 2),
                                   values.numpy().reshape(2, 3, -1))
+
+
+def test_3d_pools_are_the_2d_pools_over_a_depth_of_one():
+    """One N-d code path: a 3-d pool over (D=1, kd=1) gives the 2-d pool's values and indices."""
+    x = tinynn.tensor(rand(2, 3, 7, 6))
+    x3 = x.unsqueeze(2)
+    y2, i2 = F.max_pool2d(x, (3, 2), (2, 1), 1, (1, 2), True, True)
+    y3, i3 = F.max_pool3d(x3, (1, 3, 2), (1, 2, 1), (0, 1, 1), (1, 1, 2), True, True)
+    np.testing.assert_array_equal(y3.numpy()[:, :, 0], y2.numpy())
+    np.testing.assert_array_equal(i3.numpy()[:, :, 0], i2.numpy())
+    np.testing.assert_allclose(F.avg_pool3d(x3, (1, 3, 3), (1, 2, 2), (0, 1, 1), False, False).numpy()[:, :, 0],
+                               F.avg_pool2d(x, 3, 2, 1, False, False).numpy(), rtol=1e-12)
+    for size in [(4, 5), (3, 3)]:
+        np.testing.assert_allclose(F.adaptive_avg_pool3d(x3, (1,) + size).numpy()[:, :, 0],
+                                   F.adaptive_avg_pool2d(x, size).numpy(), rtol=1e-12)
+        y2, i2 = F.adaptive_max_pool2d(x, size, True)
+        y3, i3 = F.adaptive_max_pool3d(x3, (1,) + size, True)
+        np.testing.assert_array_equal(i3.numpy()[:, :, 0], i2.numpy())
 
 
 def test_float32_stays_float32():
@@ -121,6 +156,14 @@ def test_max_unpool_matches_torch():
     tv1, ti1 = torch.nn.functional.max_pool1d(torch.tensor(x[0]), 3, 2, return_indices=True)
     assert_matches_torch(lambda v: F.max_unpool1d(v, i1, 3, 2), lambda v: torch.nn.functional.max_unpool1d(v, ti1, 3, 2),
                          tv1.numpy())
+    x3 = rand(2, 2, 4, 5, 6)
+    v3, i3 = F.max_pool3d(tinynn.tensor(x3), 2, (2, 1, 2), return_indices=True)
+    tv3, ti3 = torch.nn.functional.max_pool3d(torch.tensor(x3), 2, (2, 1, 2), return_indices=True)
+    np.testing.assert_array_equal(i3.numpy(), ti3.numpy())
+    for size in (None, (4, 5, 6)):
+        unpool, t_unpool = nn.MaxUnpool3d(2, (2, 1, 2)), torch.nn.MaxUnpool3d(2, (2, 1, 2))
+        assert repr(unpool) == repr(t_unpool)
+        assert_matches_torch(lambda v: unpool(v, i3, size), lambda v: t_unpool(v, ti3, size), tv3.numpy())
 
 
 @needs_torch
@@ -136,13 +179,21 @@ def test_functional_forms_match_torch():
     assert_matches_torch(lambda t: F.avg_pool1d(t, 4, 3, 2, True, False), lambda t: tf.avg_pool1d(t, 4, 3, 2, True, False), x1)
     assert_matches_torch(lambda t: F.adaptive_avg_pool1d(t, 3), lambda t: tf.adaptive_avg_pool1d(t, 3), x1)
     assert_matches_torch(lambda t: F.adaptive_max_pool1d(t, 3, True), lambda t: tf.adaptive_max_pool1d(t, 3, True), x1)
+    x3 = rand(2, 2, 5, 4, 6)
+    assert_matches_torch(lambda t: F.max_pool3d(t, (3, 2, 2), (2, 1, 2), (1, 0, 1), (1, 2, 1), True, True),
+                         lambda t: tf.max_pool3d(t, (3, 2, 2), (2, 1, 2), (1, 0, 1), (1, 2, 1), True, True), x3)
+    assert_matches_torch(lambda t: F.avg_pool3d(t, 3, 2, 1, True, False, None),
+                         lambda t: tf.avg_pool3d(t, 3, 2, 1, True, False, None), x3)
+    assert_matches_torch(lambda t: F.adaptive_avg_pool3d(t, (3, 3, 4)), lambda t: tf.adaptive_avg_pool3d(t, (3, 3, 4)), x3)
+    assert_matches_torch(lambda t: F.adaptive_max_pool3d(t, (3, 3, 4), True),
+                         lambda t: tf.adaptive_max_pool3d(t, (3, 3, 4), True), x3)
 
 
 def test_errors_name_what_was_expected():
     x = tinynn.randn(1, 2, 5, 5)
-    with pytest.raises(ValueError, match="padding should be at most half of the effective kernel size"):
+    with pytest.raises(RuntimeError, match="padding should be at most half of the effective kernel size"):
         F.max_pool2d(x, 2, padding=2)
-    with pytest.raises(ValueError, match="padding should be at most half of the kernel size"):
+    with pytest.raises(RuntimeError, match="padding should be at most half of the kernel size"):
         F.avg_pool2d(x, 3, padding=2)
     with pytest.raises(RuntimeError, match="too small for kernel_size \\(7, 7\\)"):
         F.max_pool2d(x, 7)
@@ -150,9 +201,25 @@ def test_errors_name_what_was_expected():
         nn.MaxPool2d(2)(tinynn.randn(5, 5))
     with pytest.raises(RuntimeError, match="expected a non-empty 2-d \\(unbatched\\) or 3-d"):
         F.avg_pool1d(x, 2)
-    with pytest.raises(ValueError, match="kernel_size .* must be positive"):
+    with pytest.raises(RuntimeError, match="kernel_size .* must be positive"):
         F.max_pool2d(x, 0)
     with pytest.raises(ValueError, match="output_size must be positive"):
         F.adaptive_avg_pool2d(x, (0, 2))
     with pytest.raises(RuntimeError, match="divisor_override must be non-zero"):
         F.avg_pool2d(x, 2, divisor_override=0)
+    x3 = tinynn.randn(1, 2, 4, 4, 4)
+    with pytest.raises(RuntimeError, match="expected a non-empty 4-d \\(unbatched\\) or 5-d \\(batched\\) input"):
+        nn.MaxPool3d(2)(tinynn.randn(4, 4, 4))
+    with pytest.raises(RuntimeError, match="padding should be at most half of the effective kernel size"):
+        F.max_pool3d(x3, 2, padding=2)
+    with pytest.raises(RuntimeError, match="too small for kernel_size \\(5, 5, 5\\)"):
+        F.avg_pool3d(x3, 5)
+    with pytest.raises(RuntimeError, match="divisor_override must be non-zero"):
+        nn.AvgPool3d(2, divisor_override=0)(x3)
+    with pytest.raises(RuntimeError, match="output_size must be an int or 3 values, got \\(2, 2\\)"):
+        F.adaptive_avg_pool3d(x3, (2, 2))
+    with pytest.raises(ValueError, match="kernel_size must be an int or a sequence of 3 ints"):
+        F.max_pool3d(x3, (2, 2))
+    values, indices = F.max_pool3d(x3, 2, return_indices=True)
+    with pytest.raises(RuntimeError, match="an index is out of range for an output of spatial size \\(1, 1, 1\\)"):
+        F.max_unpool3d(values, indices, 2, output_size=(1, 1, 1))

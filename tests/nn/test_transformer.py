@@ -1,7 +1,8 @@
 """Transformer encoder (tinynn/nn/transformer.py): TransformerEncoderLayer and TransformerEncoder —
 float64 gradchecks w.r.t. inputs and every parameter, PyTorch parity (outputs, input and parameter
 gradients) for norm_first, activations, masks, batch_first, unbatched input, the stack with a final
-norm; dropout in training mode, deep copies, the causal mask helper, errors."""
+norm; bool and float masks mixed (PyTorch's deprecation warning), causal-mask detection; dropout
+in training mode, deep copies, errors. The decoder side: tests/nn/test_transformer_decoder.py."""
 import numpy as np
 import pytest
 
@@ -74,6 +75,7 @@ def _call(forward_kwargs, layout):
     return call, [masks[k] for k in names]
 
 
+@pytest.mark.filterwarnings("ignore:Support for mismatched")  # mixed bool/float masks: tested below
 @pytest.mark.parametrize("name", sorted(LAYER_CASES))
 def test_encoder_layer_gradcheck_inputs_and_parameters(name):
     layer_kwargs, activation, forward_kwargs, layout = LAYER_CASES[name]
@@ -85,6 +87,7 @@ def test_encoder_layer_gradcheck_inputs_and_parameters(name):
                     second_order=False)
 
 
+@pytest.mark.filterwarnings("ignore:Support for mismatched")  # mixed bool/float masks: tested below
 @needs_torch
 @pytest.mark.parametrize("name", sorted(LAYER_CASES))
 def test_encoder_layer_matches_torch(name):
@@ -104,6 +107,7 @@ def test_encoder_layer_second_order_gradients():
                     layer.linear1.weight, fast_mode=True)
 
 
+@pytest.mark.filterwarnings("ignore:Support for mismatched")  # mixed bool/float masks: tested below
 @needs_torch
 @pytest.mark.parametrize("mask_kind", ["none", "causal_detected", "float_and_kpm", "bool_kpm"])
 def test_encoder_stack_with_final_norm_matches_torch(mask_kind):
@@ -173,16 +177,58 @@ def test_generate_square_subsequent_mask_matches_torch():
 
 
 def test_causal_mask_is_detected_as_causal():
-    """is_causal=None: the stack recognises the causal mask (float or bool) and gives the same output."""
-    from tinynn.nn.transformer import _is_causal_mask
+    """is_causal=None: the stack recognises the causal mask (float or bool) of the sequence's length."""
+    from tinynn.nn.transformer import detect_is_causal_mask
 
-    assert _is_causal_mask(nn.generate_square_subsequent_mask(4))
-    assert _is_causal_mask(nn.generate_square_subsequent_mask(4) != 0)
-    assert not _is_causal_mask(tinynn.tensor(MASK_FLOAT)) and not _is_causal_mask(None)
+    assert detect_is_causal_mask(nn.generate_square_subsequent_mask(4))
+    assert detect_is_causal_mask(nn.generate_square_subsequent_mask(4) != 0, size=4)
+    assert not detect_is_causal_mask(nn.generate_square_subsequent_mask(4), size=3)  # another length
+    assert not detect_is_causal_mask(tinynn.tensor(MASK_FLOAT)) and not detect_is_causal_mask(None)
+    assert not detect_is_causal_mask(nn.generate_square_subsequent_mask(3).expand(2, 3, 3), size=3)
+    assert detect_is_causal_mask(tinynn.tensor(MASK_FLOAT), is_causal=True)  # a given hint is trusted
+    assert not detect_is_causal_mask(nn.generate_square_subsequent_mask(3), is_causal=False)
     stack = nn.TransformerEncoder(nn.TransformerEncoderLayer(D, H, FF, dropout=0.0), 2)
     src = tinynn.randn(S, N, D)
     mask = nn.generate_square_subsequent_mask(S)
     assert_close(stack(src, mask=mask), stack(src, mask=mask, is_causal=False), rtol=1e-6, atol=1e-7)
+    assert_close(stack(src, mask=mask != 0), stack(src, mask=mask, is_causal=False), rtol=1e-6, atol=1e-7)
+
+
+def test_causal_mask_of_the_wrong_length_is_an_error_not_a_causal_hint():
+    stack = nn.TransformerEncoder(nn.TransformerEncoderLayer(D, H, FF, dropout=0.0), 2)
+    with pytest.raises(RuntimeError, match=r"The shape of the 2D attn_mask is \(4, 4\), but should be \(3, 3\)"):
+        stack(tinynn.randn(S, N, D), mask=nn.generate_square_subsequent_mask(S + 1))
+
+
+@needs_torch
+@pytest.mark.parametrize("stack", [False, True])
+def test_bool_and_float_masks_mixed_warn_and_match_torch(stack):
+    """PyTorch accepts a float mask with a bool key-padding mask (and warns that mixing is deprecated)."""
+    tinynn.manual_seed(4)
+    ours = _randomise(_layer(tinynn, dict(), "relu"))
+    theirs = _layer(torch, dict(), "relu")
+    if stack:
+        ours = _randomise(nn.TransformerEncoder(ours, 2))
+        theirs = torch.nn.TransformerEncoder(theirs, 2, enable_nested_tensor=False)
+        call = lambda module, src, mask, kpm: module(src, mask=mask, src_key_padding_mask=kpm)  # noqa: E731
+    else:
+        call = lambda module, src, mask, kpm: module(src, src_mask=mask, src_key_padding_mask=kpm)  # noqa: E731
+    name = "mask" if stack else "src_mask"
+    with pytest.warns(UserWarning, match=f"Support for mismatched src_key_padding_mask and {name} is deprecated"):
+        assert_module_matches_torch(ours, theirs, [_src("seq_first"), MASK_FLOAT, KPM], call,
+                                    differentiable=[True, False, False])
+
+
+def test_bool_mask_equals_its_float_mask():
+    """A bool mask (True = masked out) is the float mask with -inf where True and 0 elsewhere."""
+    tinynn.manual_seed(5)
+    layer = nn.TransformerEncoderLayer(D, H, FF, dropout=0.0, dtype=tinynn.float64)
+    src = tinynn.tensor(rand(S, N, D, seed=5))
+    as_float = np.where(MASK_BOOL, -np.inf, 0.0)
+    kpm_float = np.where(KPM, -np.inf, 0.0)
+    assert_close(layer(src, src_mask=tinynn.tensor(MASK_BOOL), src_key_padding_mask=tinynn.tensor(KPM)),
+                 layer(src, src_mask=tinynn.tensor(as_float), src_key_padding_mask=tinynn.tensor(kpm_float)),
+                 rtol=0, atol=0)
 
 
 def test_errors():
@@ -197,3 +243,11 @@ def test_errors():
         layer(tinynn.randn(S, N, D), is_causal=True)
     with pytest.raises(RuntimeError, match="2D attn_mask"):
         layer(tinynn.randn(S, N, D), src_mask=tinynn.zeros(S + 1, S + 1))
+    with pytest.raises(AssertionError, match="only bool and floating types of src_mask are supported"):
+        layer(tinynn.randn(S, N, D), src_mask=tinynn.zeros(S, S, dtype=tinynn.int64))
+    with pytest.raises(AssertionError, match="only bool and floating types of src_key_padding_mask"):
+        layer(tinynn.randn(S, N, D), src_key_padding_mask=tinynn.zeros(N, S, dtype=tinynn.int64))
+    with pytest.raises(TypeError, match="src_mask should be a Tensor or None, got ndarray"):
+        layer(tinynn.randn(S, N, D), src_mask=MASK_BOOL)
+    with pytest.raises(AssertionError, match="divisible by num_heads"):
+        nn.TransformerEncoderLayer(5, 2)

@@ -1,4 +1,6 @@
 """Elementwise arithmetic (tinynn/ops/arithmetic.py): gradients, PyTorch parity, dtype promotion, errors."""
+import math
+
 import numpy as np
 import pytest
 
@@ -111,13 +113,25 @@ def test_pow_gradient_at_zero_base_and_exponent_matches_torch():
     assert_matches_torch(lambda b, e: b**e, lambda b, e: b**e, np.array([0.0, 0.0, 2.0]), np.array([0.0, 3.0, 0.0]))
 
 
-def test_pow_exponent_gradient_is_zero_for_negative_base():
-    # PyTorch returns nan here (x^e log x with log of a negative number); tinynn returns 0 so that
-    # one negative base does not turn every gradient it touches into nan. Forward values agree.
-    base, exponent = leaf([-2.0, 4.0]), leaf([2.0, 0.5])
+def test_pow_exponent_gradient_at_zero_and_negative_bases_is_pytorchs():
+    # d(x^y)/dy = x^y log x: nan for x < 0 (log of a negative number), 0 at x = 0 when y >= 0 (the
+    # limit), -inf at x = 0 when y < 0; d/dx is 0 wherever y = 0, even at x = 0
+    base, exponent = leaf([-2.0, 0.0, 0.0, 0.0, 4.0]), leaf([2.0, 2.0, 0.0, -1.5, 0.5])
     (base**exponent).sum().backward()
-    np.testing.assert_allclose(exponent.grad.numpy(), [0.0, 2.0 * np.log(4.0)])
-    np.testing.assert_allclose(base.grad.numpy(), [-4.0, 0.25])
+    np.testing.assert_allclose(exponent.grad.numpy(), [np.nan, 0.0, 0.0, -np.inf, 2.0 * np.log(4.0)])
+    np.testing.assert_allclose(base.grad.numpy(), [-4.0, 0.0, 0.0, -np.inf, 0.25])
+    for number, expected in [(0.0, [0.0, 0.0, -np.inf]), (-2.0, [np.nan] * 3), (2.0, 2.0 ** np.array([2.0, 0.0, -1.0]) * np.log(2.0))]:
+        exponent = leaf([2.0, 0.0, -1.0])
+        tinynn.pow(number, exponent).sum().backward()
+        np.testing.assert_allclose(exponent.grad.numpy(), expected, err_msg=f"base {number}")
+
+
+@needs_torch
+@pytest.mark.parametrize("number", [0.0, -2.0, 2.0])
+def test_pow_gradients_at_zero_and_negative_bases_match_torch(number):
+    base, exponent = np.array([-2.0, 0.0, 0.0, 0.0, 4.0, -1.0]), np.array([2.0, 2.0, 0.0, -1.5, 0.5, 3.0])
+    assert_matches_torch(lambda a, b: a**b, lambda a, b: a**b, base, exponent)
+    assert_matches_torch(lambda b: tinynn.pow(number, b), lambda b: torch.pow(number, b), exponent)
 
 
 @needs_torch
@@ -207,7 +221,7 @@ def test_div_rounding_modes_match_torch(mode):
 
 
 def test_div_rejects_unknown_rounding_mode():
-    with pytest.raises(ValueError, match="rounding_mode"):
+    with pytest.raises(RuntimeError, match="rounding_mode"):
         tinynn.div(tinynn.ones(2), 2, rounding_mode="round")
 
 
@@ -363,3 +377,28 @@ def test_aliases_are_the_same_functions():
              (tinynn.negative(a), -a), (a.true_divide(b), a / b), (a.subtract(b, alpha=2), a - 2 * b)]
     for got, expected in pairs:
         np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("name", ["floor_divide", "remainder", "fmod", "trunc"])
+def test_integer_division_by_zero_raises_as_in_pytorch(name):
+    a, b = tinynn.tensor([7, -7, 5]), tinynn.tensor([2, 0, 1])
+    call = {"floor_divide": lambda: a // b, "remainder": lambda: a % b, "fmod": lambda: tinynn.fmod(a, b),
+            "trunc": lambda: tinynn.div(a, b, rounding_mode="trunc")}[name]
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        call()
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        tinynn.tensor([1, 2]) // 0
+    # float division by zero is IEEE's, as in PyTorch
+    assert (tinynn.tensor([1.0, -1.0]) // 0.0).tolist() == [math.inf, -math.inf]
+
+
+@needs_torch
+def test_integer_fmod_and_trunc_division_keep_integers_like_torch():
+    a, b = [7, -7, 7, -7, 0, 9], [2, 2, -2, -2, 3, 4]
+    for ours, theirs in [(tinynn.fmod, torch.fmod), (lambda x, y: tinynn.div(x, y, rounding_mode="trunc"),
+                                                     lambda x, y: torch.div(x, y, rounding_mode="trunc")),
+                         (tinynn.remainder, torch.remainder), (tinynn.floor_divide, torch.floor_divide)]:
+        got, expected = ours(tinynn.tensor(a), tinynn.tensor(b)), theirs(torch.tensor(a), torch.tensor(b))
+        assert got.tolist() == expected.tolist() and str(got.dtype) == str(expected.dtype).replace("torch.", "")
+    assert tinynn.fmod(tinynn.tensor([5, -5]), 3).dtype == tinynn.int64
+    assert tinynn.fmod(tinynn.tensor([5, -5]), 3.0).tolist() == [2.0, -2.0]

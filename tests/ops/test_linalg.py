@@ -131,6 +131,12 @@ EINSUM = {
     "output drops ellipsis": ("...i->i", [(2, 3)]),  # PyTorch sums the '...' dims; NumPy would refuse
     "output drops ellipsis, two operands": ("...ij,...jk->ik", [(2, 2, 3), (2, 3, 2)]),
     "diagonal times matrix": ("ii,ij->j", [(3, 3), (3, 2)]),
+    # broadcast '...': each operand's gradient has its own shape, not the broadcast one
+    "ellipsis broadcast, size-1 batch": ("...ij,...jk->...ik", [(1, 2, 3), (2, 3, 2)]),
+    "ellipsis broadcast, output drops it": ("...ij,...ij->ij", [(2, 3), (2, 2, 3)]),
+    "ellipsis broadcast, output drops it, longer first": ("...ij,...ij->j", [(2, 1, 2, 3), (2, 3)]),
+    "ellipsis both size-1": ("...,...->...", [(3, 1), (1, 2)]),
+    "size-1 subscript broadcasts": ("ij,j->i", [(2, 3), (1,)]),
 }
 
 
@@ -155,9 +161,22 @@ def test_einsum_accepts_a_list_of_operands_and_matches_numpy():
 
 
 def test_einsum_errors():
-    with pytest.raises(ValueError, match="names 2 operands but 1 were given"):
+    with pytest.raises(RuntimeError, match="names 2 operands but 1 were given"):
         tinynn.einsum("ij,jk->ik", tinynn.ones(2, 2))
-    with pytest.raises(ValueError, match="subscripts 'ijk' do not match an operand with 2 dims"):
+    with pytest.raises(RuntimeError, match="subscripts 'ijk' do not match an operand with 2 dims"):
         tinynn.einsum("ijk->i", tinynn.ones(2, 2))
-    with pytest.raises(ValueError, match="invalid subscript '1'"):
+    with pytest.raises(RuntimeError, match="invalid subscript '1'"):
         tinynn.einsum("i1->i", tinynn.ones(2, 2))
+
+
+@pytest.mark.parametrize("equation, shapes, message", [
+    ("ij,jk->ik", [(2, 3), (4, 5)], "subscript j has size 4 for operand 1 which does not broadcast with "
+                                    r"previously seen size 3 \(operand 0\)"),
+    ("ii->i", [(2, 3)], "subscript i is repeated for operand 0 but the sizes don't match, 2 != 3"),
+    ("...i,...i->...", [(2, 3), (4, 3)], r"dims covered by '...' in operand 1, \(4,\), do not broadcast with \(2,\)"),
+    ("ij->k", [(2, 3)], "output subscript k does not appear in the equation for any input operand"),
+    ("ij->ii", [(2, 3)], "output subscript i appears more than once in the output"),
+])
+def test_einsum_size_errors_name_the_subscript_and_sizes(equation, shapes, message):
+    with pytest.raises(RuntimeError, match=message):
+        tinynn.einsum(equation, *[tinynn.ones(*s) for s in shapes])

@@ -1,9 +1,8 @@
-"""Repeat, flip, roll, triangles and padding (tinynn/ops/rearrange.py)."""
+"""Repeat, flip, roll and triangles (tinynn/ops/rearrange.py); padding is tested in tests/ops/test_padding.py."""
 import numpy as np
 import pytest
 
 import tinynn
-from tinynn.ops.rearrange import pad_constant
 from tests.helpers import assert_matches_torch, check_gradients, needs_torch, rand, torch
 
 # name -> (function that works on tinynn and torch tensors alike, input shape)
@@ -55,33 +54,6 @@ def test_functions_match_torch():
     assert_matches_torch(lambda t: tinynn.repeat_interleave(t, 2, 1), lambda t: torch.repeat_interleave(t, 2, 1), x)
 
 
-PADS = [((1, 2), 0.0, (2, 3)), ((1, 0, 0, 2), 1.5, (2, 3)), ((2, 1, 1, 0, 0, 1), -1.0, (2, 2, 2)),
-        ((-1, 1), 0.0, (2, 3)), ((0, 0, -1, 2), 3.0, (3, 3))]
-
-
-@needs_torch
-@pytest.mark.parametrize("pad, value, shape", PADS, ids=str)
-def test_pad_constant_matches_torch(pad, value, shape):
-    import torch.nn.functional as F
-
-    assert_matches_torch(lambda t: pad_constant(t, pad, value), lambda t: F.pad(t, pad, value=value),
-                         rand(*shape, seed=4))
-
-
-@pytest.mark.parametrize("pad, value, shape", PADS, ids=str)
-def test_pad_constant_gradcheck(pad, value, shape):
-    check_gradients(lambda t: pad_constant(t, pad, value), rand(*shape, seed=5))
-
-
-def test_pad_constant_values_and_errors():
-    out = pad_constant(tinynn.tensor([[1.0, 2.0]]), (1, 2), value=9.0)
-    np.testing.assert_array_equal(out.numpy(), [[9, 1, 2, 9, 9]])
-    with pytest.raises(RuntimeError, match="padding length must be even"):
-        pad_constant(tinynn.ones(2, 2), (1, 2, 3))
-    with pytest.raises(RuntimeError, match="at most 2 \\* ndim"):
-        pad_constant(tinynn.ones(2), (1, 1, 1, 1))
-
-
 def test_values():
     x = tinynn.tensor([[1, 2], [3, 4]])
     np.testing.assert_array_equal(x.repeat(1, 2).numpy(), [[1, 2, 1, 2], [3, 4, 3, 4]])
@@ -118,3 +90,47 @@ def test_errors():
         tinynn.ones(2, 2).roll((1, 1), (0,))
     with pytest.raises(IndexError, match="out of range"):
         tinynn.ones(2, 2).flip(2)
+
+
+def test_flip_of_no_dims_flips_nothing_and_returns_a_copy():
+    x = tinynn.arange(6).reshape(2, 3)
+    for dims in [(), []]:
+        y = x.flip(dims)
+        assert y.tolist() == x.tolist()
+        y[0, 0] = 100
+        assert x[0, 0].item() == 0                     # a copy, as PyTorch's flip returns
+    assert tinynn.flip(x, (0, 1)).tolist() == [[5, 4, 3], [2, 1, 0]]
+    assert x.flip(0, 1).tolist() == [[5, 4, 3], [2, 1, 0]]  # dims as separate arguments (Tensor.flip)
+    with pytest.raises(RuntimeError, match="multiple times"):
+        x.flip((0, -2))
+
+
+@pytest.mark.parametrize("shifts, dims, message", [
+    ((1, 2), (0,), "2 shifts and 1 dims"), (1, (0, 1), "1 shifts and 2 dims"), ((1, 1), None, "2 shifts need 2 dims"),
+])
+def test_roll_with_mismatched_shifts_and_dims_raises(shifts, dims, message):
+    with pytest.raises(RuntimeError, match=message):
+        tinynn.ones(2, 3).roll(shifts, dims)
+
+
+@needs_torch
+def test_roll_with_one_element_sequences_matches_torch():
+    x = rand(2, 3)
+    assert_matches_torch(lambda t: tinynn.roll(t, (1,), 0), lambda t: torch.roll(t, (1,), 0), x)
+    assert_matches_torch(lambda t: tinynn.roll(t, 1, dims=[1]), lambda t: torch.roll(t, 1, dims=[1]), x)
+
+
+@needs_torch
+def test_repeat_interleave_with_a_tensor_of_counts_matches_torch():
+    x = rand(3, 2)
+    counts = np.array([2, 0, 3])
+    assert_matches_torch(lambda t: tinynn.repeat_interleave(t, tinynn.tensor(counts), dim=0),
+                         lambda t: torch.repeat_interleave(t, torch.tensor(counts), dim=0), x)
+    assert_matches_torch(lambda t: t.repeat_interleave(tinynn.tensor([1, 2]), dim=1),
+                         lambda t: t.repeat_interleave(torch.tensor([1, 2]), dim=1), x)
+    assert tinynn.repeat_interleave(tinynn.tensor([2, 1, 3])).tolist() == torch.repeat_interleave(torch.tensor([2, 1, 3])).tolist()
+    with pytest.raises(RuntimeError, match="same size as input along dim"):
+        tinynn.ones(3).repeat_interleave(tinynn.tensor([1, 2]), dim=0)
+    with pytest.raises(RuntimeError, match="negative"):
+        tinynn.ones(2).repeat_interleave(-1)
+    check_gradients(lambda t: tinynn.repeat_interleave(t, tinynn.tensor(counts), dim=0), x)

@@ -127,10 +127,15 @@ def test_var_values_and_degenerate_count():
     assert x.var().item() == pytest.approx(5 / 3)
     assert x.var(unbiased=False).item() == pytest.approx(1.25)
     assert x.std(correction=0).item() == pytest.approx(math.sqrt(1.25))
-    # n - correction <= 0: nan. (PyTorch divides by max(n - correction, 0), so it gives inf where the
-    # sum of squares is positive, nan where it is 0; tinynn gives nan for both, without a 1/0 warning.)
-    assert math.isnan(tinynn.tensor([2.0]).var().item())
-    assert math.isnan(tinynn.tensor([1.0, 2.0]).var(correction=2).item())
+    # n - correction <= 0: divided by max(n - correction, 0) = 0 as in PyTorch, with its warning:
+    # inf where the sum of squares is positive, nan where it is 0
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        assert math.isnan(tinynn.tensor([2.0]).var().item())
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        assert tinynn.tensor([1.0, 2.0]).var(correction=2).item() == math.inf
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        row_std = tinynn.tensor([[1.0, 2.0], [3.0, 3.0]]).std(dim=1, correction=3).tolist()
+    assert row_std[0] == math.inf and math.isnan(row_std[1])
     with pytest.raises(RuntimeError, match="either unbiased or correction"):
         x.var(unbiased=True, correction=1)
     with pytest.raises(RuntimeError, match="floating point"):
@@ -305,3 +310,42 @@ def test_norm_gradient_at_zero_is_zero_like_torch():
     z = leaf(np.zeros(3))
     z.norm().backward()
     np.testing.assert_array_equal(z.grad.numpy(), [0.0, 0.0, 0.0])
+
+
+# ---------------------------------------------------------------------------- float16 accumulates in float32
+def test_float16_reductions_accumulate_in_float32():
+    ones = tinynn.ones(100, 1000, dtype=tinynn.float16)
+    assert ones.mean().item() == 1.0 and ones.mean().dtype == tinynn.float16      # a float16 sum would be inf
+    assert ones.mean(dim=1).tolist() == [1.0] * 100
+    assert tinynn.ones(4096, dtype=tinynn.float16).cumsum(0)[-1].item() == 4096   # a float16 running sum stops at 2048
+    big = tinynn.full((400,), 100.0, dtype=tinynn.float16)
+    assert big.norm().item() == 2000.0                                             # the squares sum to 4e6 > 65504
+    spread = tinynn.tensor(np.linspace(-300, 300, 1001), dtype=tinynn.float16)
+    assert spread.std().item() == pytest.approx(np.linspace(-300, 300, 1001).std(ddof=1), rel=1e-3)
+    assert spread.var(correction=0).dtype == tinynn.float16
+    assert tinynn.logsumexp(tinynn.zeros(5000, dtype=tinynn.float16), 0).item() == pytest.approx(np.log(5000), rel=1e-3)
+    assert tinynn.softmax(tinynn.zeros(70000, dtype=tinynn.float16), 0)[0].item() == pytest.approx(1 / 70000, rel=1e-2)
+
+
+def test_float16_normalization_statistics_do_not_collapse():
+    x = tinynn.tensor(np.random.default_rng(0).normal(2000, 100, (4, 3000)), dtype=tinynn.float16)
+    y = tinynn.nn.LayerNorm(3000).half()(x)
+    assert y.dtype == tinynn.float16
+    np.testing.assert_allclose(y.detach().float().std(dim=1, correction=0).numpy(), 1.0, rtol=2e-3)
+    bn = tinynn.nn.BatchNorm1d(3000).half()
+    out = bn(x.T.contiguous().reshape(3000, 4).T.contiguous())
+    assert out.dtype == tinynn.float16 and bn.running_mean.dtype == tinynn.float16
+    assert float(out.detach().float().abs().max()) > 0.5                      # statistics in float32: not collapsed to 0
+    assert bn.running_mean.float().mean().item() == pytest.approx(200.0, rel=0.02)   # 0.1 * the batch mean
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["sum", "mean", "std", "var", "norm", "cumsum", "logsumexp", "softmax"])
+def test_float16_reductions_match_torch(name):
+    values = np.random.default_rng(1).normal(5, 3, (8, 3000)).astype(np.float16)   # sums of squares > 65504
+    call = {"cumsum": lambda lib, t: t.cumsum(1), "logsumexp": lambda lib, t: lib.logsumexp(t, 1),
+            "softmax": lambda lib, t: lib.softmax(t / 10, 1), "norm": lambda lib, t: t.norm(dim=1)}.get(
+        name, lambda lib, t: getattr(t, name)(dim=1))
+    ours, theirs = call(tinynn, tinynn.tensor(values)), call(torch, torch.tensor(values))
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64), rtol=2e-3, atol=1e-6)

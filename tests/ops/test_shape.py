@@ -182,3 +182,13 @@ def test_expand_gradient_sums_over_the_copies():
     x = leaf([[1.0], [2.0]])
     (x.expand(2, 3) * tinynn.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=tinynn.float64)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[6.0], [15.0]])
+
+
+@needs_torch
+def test_select_matches_torch_and_checks_its_index():
+    x = rand(3, 4, 2)
+    for dim, index in [(0, 1), (1, -1), (2, 0), (-2, 3)]:
+        assert_matches_torch(lambda t: t.select(dim, index), lambda t: t.select(dim, index), x)
+        assert_matches_torch(lambda t: tinynn.select(t, dim, index), lambda t: torch.select(t, dim, index), x)
+    with pytest.raises(IndexError, match="index 4 out of range for tensor of size \\[3, 4, 2\\] at dimension 1"):
+        tinynn.zeros(3, 4, 2).select(1, 4)

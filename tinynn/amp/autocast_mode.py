@@ -12,22 +12,24 @@ parameter's own dtype::
     loss.backward()                           # model.weight.grad.dtype == float32
 
 How it works: ``Op.apply`` (``tinynn/autograd/function.py``), through which every built-in op
-runs, calls ``autocast_hook(op_class, args)`` while some autocast region is on; the hook looks the
-op up in its device's list and casts the tensor arguments. Outside autocast the hook is None and
-an op pays one global read.
+runs, calls the calling thread's ``autocast_hook(op_class, args)`` while some autocast region is on
+in that thread; the hook looks the op up in its device's list and casts the tensor arguments.
+Outside autocast the hook is None and an op pays one attribute read. As in PyTorch, the autocast
+state is per thread: a region opened in one thread does not change the ops of another.
 
-tinynn's autocast dtype is float16 on every device. PyTorch's CPU default is bfloat16, which
-NumPy has no dtype for; ``tinynn.amp.round_to_bfloat16`` emulates its rounding instead.
+tinynn's default autocast dtype is float16 on every device (PyTorch's CPU default is bfloat16).
+``dtype=tinynn.bfloat16`` works too, by emulation: the inputs of the lower-precision ops are
+rounded to bfloat16's precision and stay in float32 storage (``tinynn.bfloat16`` says more).
 """
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 from .. import backend
-from ..autograd import function as _function
 from ..autograd import grad_mode
-from ..dtypes import float16, float32, to_dtype
+from ..dtypes import bfloat16, float16, float32, to_dtype
 from ..tensor import Tensor
 from . import policy
 
@@ -44,9 +46,16 @@ class _DeviceState:
     cache_enabled: bool = True
 
 
-_states = {device_type: _DeviceState() for device_type in _DEVICE_TYPES}
-_depth = 0          # how many autocast regions are open (enabled or not)
-_cast_cache = {}    # (id(leaf), dtype) -> (leaf, its array, its version, the cast): weights cast once per region
+class _ThreadAutocast(threading.local):
+    """One thread's autocast state (``__init__`` runs once in each thread that uses it)."""
+
+    def __init__(self):
+        self.states = {device_type: _DeviceState() for device_type in _DEVICE_TYPES}
+        self.depth = 0          # how many autocast regions are open (enabled or not)
+        self.cast_cache = {}    # (id(leaf), dtype) -> (leaf, its array, its version, the cast): weights cast once per region
+
+
+_local = _ThreadAutocast()
 
 
 def is_autocast_available(device_type: str) -> bool:
@@ -56,17 +65,17 @@ def is_autocast_available(device_type: str) -> bool:
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
     """Whether an autocast region is on for ``device_type`` (for "cuda" when None, as in PyTorch)."""
-    return _states[_checked_device_type(device_type or "cuda")].enabled
+    return _local.states[_checked_device_type(device_type or "cuda")].enabled
 
 
 def get_autocast_dtype(device_type: str):
     """The lower-precision dtype autocast uses on ``device_type`` (float16 unless changed)."""
-    return _states[_checked_device_type(device_type)].dtype
+    return _local.states[_checked_device_type(device_type)].dtype
 
 
 def is_autocast_cache_enabled() -> bool:
     """Whether casts of parameters are cached inside the innermost autocast region."""
-    return any(s.cache_enabled for s in _states.values() if s.enabled)
+    return any(s.cache_enabled for s in _local.states.values() if s.enabled)
 
 
 class autocast:
@@ -75,8 +84,8 @@ class autocast:
     ``autocast(device_type, dtype=None, enabled=True, cache_enabled=None)``:
 
     * ``device_type``: "cpu" or "cuda"; only ops on tensors of that device are affected.
-    * ``dtype``: the lower precision, float16 (the default, on both devices). bfloat16 raises: NumPy
-      has no such dtype (see ``tinynn.amp.round_to_bfloat16``).
+    * ``dtype``: the lower precision, float16 (the default, on both devices) or tinynn.bfloat16
+      (emulated: float32 inputs rounded to bfloat16's precision, in float32 storage).
     * ``enabled``: False turns autocast off inside an enclosing region (``autocast(..., enabled=False)``
       around code that must run in float32).
     * ``cache_enabled``: cast each parameter (a leaf that requires grad) once per outermost region
@@ -95,20 +104,18 @@ class autocast:
         self._saved = []    # a stack of the states this object replaced, so it is re-entrant
 
     def __enter__(self):
-        global _depth
-        state = _states[self.device]
+        state = _local.states[self.device]
         self._saved.append(_DeviceState(state.enabled, state.dtype, state.cache_enabled))
-        _states[self.device] = _DeviceState(self._enabled, self.fast_dtype, self._cache_enabled)
-        _depth += 1
+        _local.states[self.device] = _DeviceState(self._enabled, self.fast_dtype, self._cache_enabled)
+        _local.depth += 1
         _install_hook()
         return self
 
     def __exit__(self, *exc):
-        global _depth
-        _states[self.device] = self._saved.pop()
-        _depth -= 1
-        if _depth == 0:
-            _cast_cache.clear()
+        _local.states[self.device] = self._saved.pop()
+        _local.depth -= 1
+        if _local.depth == 0:
+            _local.cast_cache.clear()
         _install_hook()
         return False
 
@@ -132,27 +139,23 @@ def _checked_device_type(device_type) -> str:
 
 
 def _lower_precision_dtype(dtype):
-    if "bfloat16" in str(dtype):
-        raise RuntimeError(
-            "autocast: tinynn has no bfloat16 dtype (NumPy has none), so autocast runs in float16 on "
-            "every device. To see what bfloat16 does to your numbers, round float32 values to its "
-            "precision with tinynn.amp.round_to_bfloat16(x)."
-        )
+    if dtype is bfloat16 or str(dtype) in ("bfloat16", "torch.bfloat16"):
+        return bfloat16
     dtype = to_dtype(dtype)
     if dtype != float16:
-        raise RuntimeError(f"autocast: the lower-precision dtype must be float16, got {dtype}")
+        raise RuntimeError(f"autocast: the lower-precision dtype must be float16 or bfloat16, got {dtype}")
     return dtype
 
 
 def _install_hook() -> None:
-    """Point ``Op.apply``'s hook at the caster while any device has autocast on; else None."""
-    on = any(state.enabled for state in _states.values())
-    _function.autocast_hook = cast_op_inputs if on else None
+    """Point this thread's ``Op.apply`` hook at the caster while any device has autocast on; else None."""
+    on = any(state.enabled for state in _local.states.values())
+    grad_mode.state.autocast_hook = cast_op_inputs if on else None
 
 
 def _state_snapshot() -> dict:
     """The autocast state of every device (``checkpoint`` replays a segment under it)."""
-    return {d: _DeviceState(s.enabled, s.dtype, s.cache_enabled) for d, s in _states.items()}
+    return {d: _DeviceState(s.enabled, s.dtype, s.cache_enabled) for d, s in _local.states.items()}
 
 
 class _restored_state:
@@ -162,14 +165,12 @@ class _restored_state:
         self.snapshot = snapshot
 
     def __enter__(self):
-        global _states
-        self.current = _states
-        _states = {d: _DeviceState(s.enabled, s.dtype, s.cache_enabled) for d, s in self.snapshot.items()}
+        self.current = _local.states
+        _local.states = {d: _DeviceState(s.enabled, s.dtype, s.cache_enabled) for d, s in self.snapshot.items()}
         _install_hook()
 
     def __exit__(self, *exc):
-        global _states
-        _states = self.current
+        _local.states = self.current
         _install_hook()
         return False
 
@@ -184,7 +185,7 @@ def cast_op_inputs(op: type, args: tuple) -> tuple:
             break
     if device_type is None:
         return args
-    state = _states.get(device_type)
+    state = _local.states.get(device_type)
     if state is None or not state.enabled:
         return args
     kind = policy.kind_of(op, device_type)
@@ -212,12 +213,12 @@ def _is(a, dtype) -> bool:
 
 def _cast(t: Tensor, dtype, cache_enabled: bool) -> Tensor:
     """``t.to(dtype)``, differentiable; a parameter's cast is cached for the rest of the region."""
-    if not (cache_enabled and t.grad_fn is None and t._requires_grad and grad_mode.enabled):
+    if not (cache_enabled and t.grad_fn is None and t._requires_grad and grad_mode.state.enabled):
         return t.to(dtype)
     key = (id(t), dtype)
-    entry = _cast_cache.get(key)
+    entry = _local.cast_cache.get(key)
     if entry is not None and entry[0] is t and entry[1] is t._data and entry[2] == t._version:
         return entry[3]
     cast = t.to(dtype)
-    _cast_cache[key] = (t, t._data, t._version, cast)
+    _local.cast_cache[key] = (t, t._data, t._version, cast)
     return cast

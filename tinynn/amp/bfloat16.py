@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..autograd.function import Op
-from ..backend import array_module_of
+from ..dtypes import round_array_to_bfloat16
 from ..tensor import Tensor
 
 __all__ = ["bfloat16_finfo", "round_to_bfloat16"]
@@ -47,15 +47,6 @@ bfloat16_finfo = _BFloat16Info(
 )
 
 
-def _round_bits(x):
-    """float32 array -> float32 array of bfloat16-representable values (round to nearest even)."""
-    xp = array_module_of(x)
-    bits = xp.ascontiguousarray(x, dtype=xp.float32).view(xp.uint32)
-    rounded = (bits + (xp.uint32(0x7FFF) + ((bits >> 16) & xp.uint32(1)))) & xp.uint32(0xFFFF0000)
-    rounded = xp.where(xp.isnan(x), xp.uint32(0x7FC00000), rounded)   # NaN: the canonical quiet NaN
-    return rounded.astype(xp.uint32).view(xp.float32)
-
-
 class RoundToBFloat16(Op):
     """y = x rounded to bfloat16 precision (in x's dtype);  dy/dx = 1, the gradient of a cast
     (as ``x.to(torch.bfloat16)`` passes its gradient straight through)."""
@@ -67,7 +58,7 @@ class RoundToBFloat16(Op):
         if x.dtype.kind != "f":
             raise TypeError(f"round_to_bfloat16: expected a floating tensor, got {x.dtype}")
         # float64 goes through float32 first, as PyTorch's double -> bfloat16 conversion does
-        return _round_bits(x.astype("float32", copy=False)).astype(x.dtype, copy=False)
+        return round_array_to_bfloat16(x.astype("float32", copy=False)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):

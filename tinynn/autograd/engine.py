@@ -101,8 +101,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None):
     deps = _count_dependencies(root_nodes)
     needed = _nodes_leading_to(root_nodes, deps, capture_leaf, capture_node) if capture is not None else None
 
-    previous_mode = grad_mode.enabled
-    grad_mode.enabled = create_graph
+    previous_mode = grad_mode.state.enabled
+    grad_mode.state.enabled = create_graph
     try:
         ready = [node for node in root_nodes if deps.get(node, 0) == 0]
         while ready:
@@ -132,7 +132,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None):
                 if remaining == 0:
                     ready.append(target)
     finally:
-        grad_mode.enabled = previous_mode
+        grad_mode.state.enabled = previous_mode
     return captured
 
 
@@ -157,7 +157,7 @@ def _run_node(node, buf, retain_graph, capture_node, captured):
             g if g is not None else Tensor._make(xp.zeros(shape, dtype=dtype))
             for g, (shape, dtype) in zip(buf, node.output_meta)
         ]
-    raw = node.array_backward and not grad_mode.enabled
+    raw = node.array_backward and not grad_mode.state.enabled
     if raw:  # the same formula, evaluated on the raw arrays (see Node.array_backward)
         node._raw = True
         buf = [g._data for g in buf]
@@ -231,19 +231,21 @@ def _deliver_to_leaf(leaf, g, owned, create_graph, capture_leaf, captured) -> No
 
 def _accumulate(tensor, g, owned, create_graph) -> None:
     """``tensor.grad += g``, never letting two ``.grad`` share one array."""
+    # the engine writes ``_grad`` itself: its gradients have the tensor's shape, dtype and device by
+    # construction, so the checks of the public ``grad`` setter would only cost time
     if create_graph:
-        tensor.grad = g if tensor.grad is None else tensor.grad + g
+        tensor._grad = g if tensor._grad is None else tensor._grad + g
         return
-    if tensor.grad is None:
+    if tensor._grad is None:
         data = g._data if owned else g._data.copy()
-        tensor.grad = Tensor._make(data)
+        tensor._grad = Tensor._make(data)
         return
-    current = tensor.grad._data
+    current = tensor._grad._data
     if current.shape == g._data.shape and backend.is_writeable(current):
         current += g._data
-        tensor.grad._bump_version()
+        tensor._grad._bump_version()
     else:
-        tensor.grad = Tensor._make(current + g._data)
+        tensor._grad = Tensor._make(current + g._data)
 
 
 def _used_once(g, grads, buf) -> bool:

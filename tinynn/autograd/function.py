@@ -28,16 +28,17 @@ _FREED = object()  # the saved values after backward released them (retain_graph
 # kinds of saved values
 _INPUT, _OUTPUT, _CONSTANT = 0, 1, 2
 
-# Set by ``tinynn.amp.autocast`` while an autocast region is active, None otherwise: a function
-# ``hook(op_class, args) -> args`` casting an op's floating inputs to the precision the op runs in
-# (float16 for matmuls, float32 for losses; ``tinynn/amp/policy.py`` has the lists). Outside
-# autocast every op pays one global read for it.
-autocast_hook = None
+# The calling thread's switches (grad_mode.py). ``_thread.autocast_hook`` is set by
+# ``tinynn.amp.autocast`` while an autocast region is active in this thread, None otherwise: a
+# function ``hook(op_class, args) -> args`` casting an op's floating inputs to the precision the op
+# runs in (float16 for matmuls, float32 for losses; ``tinynn/amp/policy.py`` has the lists).
+# Outside autocast every op pays one attribute read for it.
+_thread = grad_mode.state
 
 
 def autocast_off() -> bool:
     """True outside ``tinynn.amp.autocast`` regions (layers relax their dtype checks inside them)."""
-    return autocast_hook is None
+    return _thread.autocast_hook is None
 
 
 class Node:
@@ -136,7 +137,7 @@ class Node:
         def store(grad):
             owner = ref()
             if owner is not None:
-                owner.grad = grad if grad_mode.enabled else grad.detach()
+                owner.grad = grad if grad_mode.state.enabled else grad.detach()
             return None
 
         self._register_pre_hook(tensor._output_nr, store)
@@ -203,7 +204,16 @@ def _share_view(out: Tensor, source: Tensor) -> None:
     out._version_counter = source._ensure_version_counter()
     base = source._base if source._base is not None else source
     out._base = base
-    base._has_views = True
+    # remembered on the base (weakly), so that an in-place write can rebase every view; the dead
+    # references are dropped whenever the list reaches a power of two (amortised O(1) per view)
+    views = base._views
+    if views is None:
+        base._views = [weakref.ref(out)]
+        return
+    views.append(weakref.ref(out))
+    n = len(views)
+    if n >= 64 and n & (n - 1) == 0:
+        base._views = [ref for ref in views if ref() is not None]
 
 
 class Op(Node):
@@ -214,8 +224,9 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if autocast_hook is not None:
-            args = autocast_hook(cls, args)
+        hook = _thread.autocast_hook
+        if hook is not None:
+            args = hook(cls, args)
         ctx = _object_new(cls)
         track = False
         values = []
@@ -226,7 +237,7 @@ class Op(Node):
                     track = True
             else:
                 values.append(a)
-        if track and grad_mode.enabled:
+        if track and _thread.enabled:
             ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         else:
             track = False
@@ -268,7 +279,7 @@ class Function(Node):
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = _new_node(cls)
-        track = grad_mode.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        track = _thread.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args, **kwargs)

@@ -162,7 +162,7 @@ class DistributedDataParallel(Module):
                 for buffer in self.module.buffers():
                     collectives.broadcast(buffer, 0, group=group)
         output = self.module(*inputs, **kwargs)
-        if grad_mode.enabled and self.require_backward_grad_sync and self._params:
+        if grad_mode.state.enabled and self.require_backward_grad_sync and self._params:
             self._arm(output)
         return output
 

@@ -5,7 +5,10 @@ Where each layer lives (one file per family, named as PyTorch's docs group them)
 ``linear`` Linear, Bilinear, Identity, Flatten - ``embedding`` Embedding - ``dropout`` -
 ``activation`` - ``conv`` - ``pooling`` - ``normalization`` BatchNorm, LayerNorm, GroupNorm -
 ``loss`` - ``recurrent`` RNN, LSTM, GRU and their cells - ``attention`` MultiheadAttention -
-``transformer`` TransformerEncoderLayer, TransformerEncoder.
+``transformer`` TransformerEncoderLayer, TransformerEncoder -
+``transformer_decoder`` TransformerDecoderLayer, TransformerDecoder, Transformer -
+``padding`` ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad - ``upsampling`` Upsample -
+``pixelshuffle`` PixelShuffle, PixelUnshuffle - ``fold`` Fold, Unfold.
 """
 from .module import Module  # noqa: F401
 from .parameter import Parameter  # noqa: F401
@@ -16,13 +19,22 @@ from .dropout import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .transformer_decoder import *  # noqa: F401,F403
 from .lora import *  # noqa: F401,F403
 from .ssm import *  # noqa: F401,F403
 from .graph import *  # noqa: F401,F403
 from .fourier import *  # noqa: F401,F403
-from . import functional, init, utils  # noqa: F401,E402
+from .padding import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
+from . import functional, init, parallel, utils  # noqa: F401,E402
+from .parallel import DataParallel  # noqa: F401,E402
+from . import modules  # noqa: F401,E402  (torch.nn.modules.*: PyTorch's file layout, re-exported)

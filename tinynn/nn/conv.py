@@ -1,9 +1,9 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (PyTorch's arguments and weights).
+"""Convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d (PyTorch's arguments and weights).
 
 Weights as PyTorch lays them out, so state dicts move between the two unchanged::
 
-    Conv{1,2}d.weight:           (out_channels, in_channels/groups, *kernel_size)
-    ConvTranspose{1,2}d.weight:  (in_channels, out_channels/groups, *kernel_size)
+    Conv{1,2,3}d.weight:           (out_channels, in_channels/groups, *kernel_size)
+    ConvTranspose{1,2,3}d.weight:  (in_channels, out_channels/groups, *kernel_size)
     bias:                        (out_channels,)
 
 Default initialisation (PyTorch's): ``kaiming_uniform_(weight, a=sqrt(5))`` and a bias uniform in
@@ -20,14 +20,16 @@ from .. import dtypes
 from ..creation import empty, tensor
 from ..random import numpy_generator
 from ..tensor import Tensor
-from .functional.conv import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, expand_param, pad_for_conv,
-                               resolve_padding, transposed_output_size)
+from .functional.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
+                               expand_param, pad_for_conv, resolve_padding, transposed_output_size)
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+CONVOLUTIONS = {1: conv1d, 2: conv2d, 3: conv3d}
+TRANSPOSED_CONVOLUTIONS = {1: conv_transpose1d, 2: conv_transpose2d, 3: conv_transpose3d}
 
 
 class _ConvNd(Module):
@@ -61,7 +63,8 @@ class _ConvNd(Module):
         if self.transposed and isinstance(padding, str):
             raise ValueError(f"{name}: padding must be an int or a tuple of ints, got {padding!r}")
         # validates 'same'/'valid' and gives the (before, after) pairs the padding modes need
-        self._padding_pairs = resolve_padding(padding, self.kernel_size, self.stride, self.dilation, name)
+        self._padding_pairs = resolve_padding(padding, self.kernel_size, self.stride, self.dilation, name,
+                                              ValueError)
         self.padding = padding if isinstance(padding, str) else expand_param(padding, n, name, "padding")
         self.padding_mode = padding_mode
         shape = ((in_channels, out_channels // groups) if self.transposed
@@ -108,7 +111,7 @@ class _Conv(_ConvNd):
                          padding_mode, 0, device, dtype)
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-        conv = conv1d if self.dims == 1 else conv2d
+        conv = CONVOLUTIONS[self.dims]
         if self.padding_mode == "zeros":
             return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
         if input.ndim not in (self.dims + 1, self.dims + 2):  # let conv report the wrong shape
@@ -137,6 +140,17 @@ class Conv2d(_Conv):
     """
 
     dims = 2
+
+
+class Conv3d(_Conv):
+    """3-d convolution over (N, C_in, D, H, W) or (C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
+    each output size (n + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1.
+
+    For volumes (medical scans) and video clips (time as depth); the arguments are Conv2d's with a
+    third entry for depth.
+    """
+
+    dims = 3
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -175,7 +189,7 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         output_padding = self._output_padding(input, output_size)
-        conv = conv_transpose1d if self.dims == 1 else conv_transpose2d
+        conv = TRANSPOSED_CONVOLUTIONS[self.dims]
         return conv(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
                     self.dilation)
 
@@ -196,3 +210,13 @@ class ConvTranspose2d(_ConvTransposeNd):
     """
 
     dims = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution: the gradient of Conv3d w.r.t. its input, used as a layer (upsampling volumes).
+
+    (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out), each output size
+    (n - 1)*stride - 2*padding + dilation*(kernel_size - 1) + output_padding + 1.
+    """
+
+    dims = 3

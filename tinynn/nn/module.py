@@ -280,20 +280,22 @@ class Module:
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         device, dtype = parse_to_args(args, device, dtype)
-        if dtype is not None:
-            dtype = dtypes.to_dtype(dtype)
-            if dtype.kind != "f":
-                raise TypeError(f"Module.to() only accepts floating point dtypes, but got desired dtype={dtype}")
+        if dtype is not None and dtypes.to_dtype(dtype).kind != "f":
+            raise TypeError(f"Module.to() only accepts floating point dtypes, but got desired dtype={dtype}")
         target = backend.as_device(device) if device is not None else None
 
         def convert(array):
-            if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
-                array = array.astype(dtype)
+            if dtype is not None and array.dtype.kind == "f":
+                array = dtypes.cast_array(array, dtype)
             if target is not None:
                 array = backend.to_device(array, target)
             return array
 
         return self._convert(convert)
+
+    def bfloat16(self) -> "Module":
+        """Floating parameters and buffers rounded to bfloat16 (float32 storage; see ``tinynn.bfloat16``)."""
+        return self.to(dtypes.bfloat16)
 
     def float(self) -> "Module":
         return self.to(dtypes.float32)
@@ -333,6 +335,10 @@ class Module:
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"expected a mapping from names to tensors, got {type(state_dict).__name__}")
+        for name, module in self.named_modules():   # lazy modules (nn/lazy.py) take the checkpoint's shapes
+            prepare = getattr(module, "_materialize_for_load", None)
+            if prepare is not None:
+                prepare(state_dict, name + "." if name else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

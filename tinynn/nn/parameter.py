@@ -1,4 +1,5 @@
-"""``Parameter``: a tensor that a Module registers as something to train."""
+"""``Parameter``: a tensor that a Module registers as something to train; and the lazy modules'
+placeholders ``UninitializedParameter`` / ``UninitializedBuffer`` (no shape until the first forward)."""
 from __future__ import annotations
 
 import numpy as np
@@ -31,3 +32,92 @@ class Parameter(Tensor):
     def __reduce_ex__(self, protocol):
         raise TypeError("tinynn never pickles tensors: use tinynn.save(module.state_dict(), path)")
 
+
+
+# ---------------------------------------------------------------------------- lazy modules' placeholders
+_UNINITIALIZED_USE = ("Attempted to use an uninitialized parameter in {}. This error happens when you are using a "
+                      "`LazyModule` or explicitly manipulating `tinynn.nn.parameter.{}` objects. When using "
+                      "LazyModules call `forward` with a dummy batch to initialize the parameters first.")
+
+
+class _UninitializedTensor:
+    """What UninitializedParameter and UninitializedBuffer share: no shape yet, only a dtype and a device.
+
+    The tensor holds an empty array of the dtype and device it will have (so ``module.to(...)`` and
+    ``.double()`` reach it); ``materialize(shape)`` gives it its shape and turns it, in place, into
+    ``cls_to_become``: the same object, so an optimizer holding it keeps working. Until then asking
+    for its shape or size raises, as in PyTorch.
+    """
+
+    __slots__ = ()
+    cls_to_become = None
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the tensor ``shape`` (zeros, to be filled by the module's initialisation) and make it a plain tensor."""
+        from .. import backend, dtypes
+        from ..creation import zeros
+
+        device = backend.device_of(self._data) if device is None else device
+        dtype = self._data.dtype if dtype is None else dtypes.to_dtype(dtype)
+        self._data = zeros(tuple(shape), dtype=dtype, device=device)._data
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. This error usually happens "
+                           "in `load_state_dict` when trying to load an uninitialized parameter into an initialized "
+                           "one. Call `forward` to initialize the parameters before accessing their attributes.")
+
+    def _refuse(self, what: str):
+        raise ValueError(_UNINITIALIZED_USE.format(what, type(self).__name__))
+
+    def size(self, dim=None):
+        self._refuse("size")
+
+    def numel(self):
+        self._refuse("numel")
+
+    def dim(self):
+        self._refuse("dim")
+
+    @property
+    def ndim(self):
+        self._refuse("ndim")
+
+    def detach(self):
+        """Another uninitialized tensor of the same kind (what ``state_dict()`` holds for it)."""
+        return type(self)(requires_grad=False, device=self.device, dtype=self.dtype)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def _empty_array(device, dtype):
+    from ..creation import empty
+
+    return empty(0, dtype=dtype, device=device)._data
+
+
+class UninitializedParameter(_UninitializedTensor, Parameter):
+    """A parameter whose shape a lazy module learns from its first input (``nn.LazyLinear`` ...)."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        super().__init__(_empty_array(device, dtype), requires_grad)
+
+
+class UninitializedBuffer(_UninitializedTensor, Tensor):
+    """A buffer (a running mean, say) whose shape a lazy module learns from its first input."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None):
+        _init(self, _empty_array(device, dtype), requires_grad)
+
+
+def is_lazy(value) -> bool:
+    """True for an UninitializedParameter or UninitializedBuffer (not materialized yet)."""
+    return isinstance(value, _UninitializedTensor)

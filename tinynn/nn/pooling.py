@@ -1,8 +1,10 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d.
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d,
+MaxUnpool1d/2d/3d.
 
 Each layer holds PyTorch's arguments (stored as PyTorch stores them, so ``repr`` reads the same)
 and calls its function in ``nn.functional``; they have no parameters. Input (N, C, H, W) or
-(C, H, W) for the 2-d layers, (N, C, L) or (C, L) for the 1-d ones.
+(C, H, W) for the 2-d layers, (N, C, L) or (C, L) for the 1-d ones, (N, C, D, H, W) or (C, D, H, W)
+for the 3-d ones.
 """
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from .functional.conv import expand_param
 from .module import Module
 
 __all__ = [
-    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "AvgPool2d",
-    "MaxPool1d", "MaxPool2d", "MaxUnpool1d", "MaxUnpool2d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
 ]
 
 
@@ -47,6 +50,14 @@ class MaxPool2d(_MaxPoolNd):
                             self.return_indices)
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Max over kd x kh x kw windows; with ``return_indices`` also the argmax (d*H*W + h*W + w)."""
+
+    def forward(self, input: Tensor):
+        return P.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
+
+
 class AvgPool1d(Module):
     """Mean over windows of length kernel_size; see ``F.avg_pool1d``."""
 
@@ -64,8 +75,10 @@ class AvgPool1d(Module):
         return P.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
 
-class AvgPool2d(Module):
-    """Mean over kh x kw windows (count_include_pad, divisor_override as PyTorch); see ``F.avg_pool2d``."""
+class _AvgPoolNd(Module):
+    """AvgPool2d and AvgPool3d: the same arguments, each layer calling its own function."""
+
+    function = None
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override=None):
@@ -79,8 +92,20 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input: Tensor) -> Tensor:
-        return P.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return self.function(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over kh x kw windows (count_include_pad, divisor_override as PyTorch); see ``F.avg_pool2d``."""
+
+    function = staticmethod(P.avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean over kd x kh x kw windows (count_include_pad, divisor_override as PyTorch); see ``F.avg_pool3d``."""
+
+    function = staticmethod(P.avg_pool3d)
 
 
 class _AdaptivePool(Module):
@@ -106,6 +131,13 @@ class AdaptiveAvgPool2d(_AdaptivePool):
         return P.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Mean over an output_size (int or triple; None keeps that input size) grid of adaptive windows."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return P.adaptive_avg_pool3d(input, self.output_size)
+
+
 class _AdaptiveMaxPool(_AdaptivePool):
     def __init__(self, output_size, return_indices: bool = False):
         super().__init__(output_size)
@@ -124,6 +156,13 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
 
     def forward(self, input: Tensor):
         return P.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """Max over an output_size grid of adaptive windows; with ``return_indices`` also the argmax (d*H*W + h*W + w)."""
+
+    def forward(self, input: Tensor):
+        return P.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class _MaxUnpoolNd(Module):
@@ -154,3 +193,12 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
     def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
         return P.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Put each value back at the index MaxPool3d(return_indices=True) gave, zeros elsewhere."""
+
+    dims = 3
+
+    def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+        return P.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)

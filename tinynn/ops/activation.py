@@ -68,7 +68,7 @@ class Pointwise(Op):
     @staticmethod
     def backward(ctx, grad):
         x, d = ctx.saved_tensors
-        if grad_mode.enabled:
+        if grad_mode.state.enabled:
             return grad * type(ctx).slope(x, *ctx.params)
         return grad * d
 

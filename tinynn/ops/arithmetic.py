@@ -5,6 +5,8 @@ input's shape, so the ops here only state their calculus.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.function import Op
@@ -160,7 +162,11 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """z = x ** y;  dz/dx = y * x^(y-1),  dz/dy = x^y * log(x) (taken as 0 where x = 0)."""
+    """z = x ** y;  dz/dx = y * x^(y-1),  dz/dy = x^y * log(x).
+
+    As in PyTorch: dz/dx is 0 where y = 0 (even at x = 0); dz/dy is 0 where x = 0 and y >= 0 (the
+    limit of x^y log x), -inf where x = 0 and y < 0, and nan where x < 0 (log x is not real).
+    """
 
     @staticmethod
     def forward(ctx, x, y):
@@ -190,12 +196,13 @@ class Pow(Op):
         if need_y:
             from .unary import log
 
-            if isinstance(x, Tensor):
-                positive = (x > 0).detach()
-                safe_x = where(positive, x, 1.0)
-                grad_y = where(positive, grad * out * log(safe_x), 0.0)
-            else:
-                grad_y = grad * out * float(np.log(x)) if x > 0 else grad * 0.0
+            with np.errstate(divide="ignore", invalid="ignore"):  # log of x <= 0: -inf and nan, on purpose
+                if isinstance(x, Tensor):
+                    zero_base = ((x == 0) & (y >= 0)).detach()
+                    grad_y = where(zero_base, 0.0, grad * out * log(x))
+                else:
+                    log_x = math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
+                    grad_y = where((y >= 0).detach(), 0.0, grad * out * log_x) if x == 0 else grad * out * log_x
         return grad_x, grad_y
 
 
@@ -247,9 +254,10 @@ def div(x, y, *, rounding_mode=None) -> Tensor:
     if rounding_mode == "trunc":
         from .unary import trunc
 
-        q = Div.apply(x, y)
-        return trunc(q).to(result_type(_raw(x), _raw(y))) if not _is_float_op(x, y) else trunc(q)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
+        if _is_float_op(x, y):
+            return trunc(broadcasting(Div, "div", x, y))
+        return _integer_op("div", _trunc_divide, x, y)
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
 
 
 divide = true_divide = div
@@ -269,9 +277,7 @@ def floor_divide(x, y) -> Tensor:
 
     if _is_float_op(x, y):
         return floor(broadcasting(Div, "floor_divide", x, y))
-    check_broadcast("floor_divide", x, y)
-    a, b = promote(_raw(x), _raw(y))
-    return Tensor._make(array_module_of(a if hasattr(a, "ndim") else b).floor_divide(a, b))
+    return _integer_op("floor_divide", lambda xp, a, b: xp.floor_divide(a, b), x, y)
 
 
 def remainder(x, y) -> Tensor:
@@ -280,16 +286,32 @@ def remainder(x, y) -> Tensor:
 
     if _is_float_op(x, y):
         return x - floor(broadcasting(Div, "remainder", x, y)) * y
-    check_broadcast("remainder", x, y)
-    a, b = promote(_raw(x), _raw(y))
-    return Tensor._make(array_module_of(a if hasattr(a, "ndim") else b).remainder(a, b))
+    return _integer_op("remainder", lambda xp, a, b: xp.remainder(a, b), x, y)
 
 
 def fmod(x, y) -> Tensor:
-    """Remainder with the sign of ``x`` (C's fmod)."""
+    """Remainder with the sign of ``x`` (C's fmod); integers stay integers."""
     from .unary import trunc
 
-    return x - trunc(broadcasting(Div, "fmod", x, y)) * y
+    if _is_float_op(x, y):
+        return x - trunc(broadcasting(Div, "fmod", x, y)) * y
+    return _integer_op("fmod", lambda xp, a, b: xp.fmod(a, b), x, y)
+
+
+def _trunc_divide(xp, a, b):
+    """Integer division rounded toward zero: floor division, one up where the signs differ."""
+    q = xp.floor_divide(a, b)
+    return q + ((q < 0) & (q * b != a))
+
+
+def _integer_op(name: str, fn, x, y) -> Tensor:
+    """An integer division-like op (no gradient): PyTorch's error for a zero divisor, not NumPy's 0."""
+    check_broadcast(name, x, y)
+    a, b = promote(_raw(x), _raw(y))
+    xp = array_module_of(a if hasattr(a, "ndim") else b)
+    if bool((xp.asarray(b) == 0).any()):
+        raise RuntimeError(f"ZeroDivisionError: integer {name} by zero")
+    return Tensor._make(xp.asarray(fn(xp, a, b)))
 
 
 def neg(x: Tensor) -> Tensor:

@@ -59,7 +59,7 @@ class AttentionWeights(Op):
     def backward(ctx, grad):
         q, k, p = ctx.saved_tensors
         need_q, need_k, need_mask = ctx.needs_input_grad[:3]
-        if grad_mode.enabled:  # a graph of the backward is being built: use differentiable ops
+        if grad_mode.state.enabled:  # a graph of the backward is being built: use differentiable ops
             gp = grad * p
             grad_scores = gp - p * gp.sum(-1, keepdim=True)
             grad_q = matmul(grad_scores, k) * ctx.scale if need_q else None

@@ -1,12 +1,13 @@
-"""2-d convolution as im2col plus one matrix product, and the two ops that are its adjoints.
+"""Convolution in 1, 2 or 3 spatial dims as im2col plus one matrix product, and the two ops that are its adjoints.
 
-Shapes (a 1-d convolution runs as a 2-d one of height 1; ``g`` groups, ``K = kh*kw``)::
+Shapes, written for 2-d (1-d drops H, 3-d adds a depth D in front of H; ``g`` groups, ``K = kh*kw``)::
 
     x: (N, C, H, W)    w: (O, C/g, kh, kw)    b: (O,)    y: (N, O, Ho, Wo)
     Ho = (H + pad_top + pad_bottom - dh*(kh - 1) - 1) // sh + 1          (Wo likewise)
     y[n, o, i, j] = b[o] + sum_{c, a, e} w[o, c, a, e] * xpad[n, c', i*sh + a*dh, j*sw + e*dw]
 
-(c' runs over the C/g input channels of o's group). Three raw-array steps do it:
+(c' runs over the C/g input channels of o's group). Every helper below loops over the spatial dims
+rather than naming them, so one code path serves conv1d, conv2d and conv3d. Three raw-array steps:
 
 * ``im2col``: copy x, padded, into a buffer laid out (C, Hp, Wp, N), the batch innermost. A strided
   *view* of it, ``windows[a, e, c, i, j, n] = xpad[c, i*sh + a*dh, j*sw + e*dw, n]``, reads every
@@ -17,7 +18,7 @@ Shapes (a 1-d convolution runs as a 2-d one of height 1; ``g`` groups, ``K = kh*
   are N numbers long, so a small batch with a strided conv is the one case this layout serves less well.)
 * one matrix product for every output pixel: ``wmat @ cols`` with ``wmat: (g, O/g, K*C/g)``
   (the groups are the batch dimension of the product).
-* ``col2im``, the adjoint of im2col: each of the kh*kw kernel offsets adds its slice of the
+* ``col2im``, the adjoint of im2col: each of the K kernel offsets adds its slice of the
   columns back into a padded buffer, a loop over kernel offsets, never over pixels.
 
 The backward pass. y is linear in x and in w, so with dy = dL/dy the number <conv(x, w), dy> is
@@ -33,6 +34,8 @@ weight is laid out (C_in_of_transpose = O, C_out/g = C/g, kh, kw), exactly PyTor
 """
 from __future__ import annotations
 
+import itertools
+import math
 from typing import NamedTuple
 
 from ..autograd.function import Op
@@ -40,7 +43,7 @@ from ..backend import array_module_of
 
 
 class ConvGeometry(NamedTuple):
-    """Where the windows sit: ``padding`` is ((top, bottom), (left, right)), possibly uneven."""
+    """Where the windows sit, one entry per spatial dim: ``padding`` is ((before, after), ...), possibly uneven."""
 
     stride: tuple
     padding: tuple
@@ -54,92 +57,99 @@ def conv_output_size(in_size: tuple, kernel: tuple, geo: ConvGeometry) -> tuple:
                  for n, k, (lo, hi), s, d in zip(in_size, kernel, geo.padding, geo.stride, geo.dilation))
 
 
+def _inside(size: tuple, padding: tuple) -> tuple:
+    """The slices of a padded buffer's spatial dims that hold the unpadded input."""
+    return tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, padding))
+
+
 def padded_batch_last(x, geo: ConvGeometry):
-    """x: (N, C, H, W) -> zero-padded (C, Hp, Wp, N), the layout im2col reads."""
+    """x: (N, C, *S) -> zero-padded (C, *S_padded, N), the layout im2col reads."""
     xp = array_module_of(x)
-    n, c, h, w = x.shape
-    (pt, pb), (pl, pr) = geo.padding
-    xpad = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=x.dtype)
-    xpad[:, pt:pt + h, pl:pl + w, :] = x.transpose(1, 2, 3, 0)
+    n, c, *size = x.shape
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, geo.padding))
+    xpad = xp.zeros((c,) + padded + (n,), dtype=x.dtype)
+    xpad[(slice(None),) + _inside(size, geo.padding)] = x.transpose(1, *range(2, x.ndim), 0)
     return xpad
 
 
 def window_view(xpad, kernel: tuple, out_size: tuple, geo: ConvGeometry):
     """The strided view windows[g, a, e, c, i, j, n] = xpad[g*C/g + c, i*sh + a*dh, j*sw + e*dw, n].
 
-    xpad: (C, Hp, Wp, N) -> (g, kh, kw, C/g, Ho, Wo, N), no copy. The array module's own
-    ``as_strided`` (NumPy's or CuPy's) builds it: the one place tinynn sets strides by hand.
+    xpad: (C, Hp, Wp, N) -> (g, kh, kw, C/g, Ho, Wo, N), no copy (any number of spatial dims). The
+    array module's own ``as_strided`` (NumPy's or CuPy's) builds it: the one place tinynn sets
+    strides by hand.
     """
     xp = array_module_of(xpad)
-    (sh, sw), (dh, dw), g = geo.stride, geo.dilation, geo.groups
-    c, _, _, n = xpad.shape
-    s_c, s_h, s_w, s_n = xpad.strides
-    shape = (g, kernel[0], kernel[1], c // g, out_size[0], out_size[1], n)
-    strides = (s_c * (c // g), s_h * dh, s_w * dw, s_c, s_h * sh, s_w * sw, s_n)
+    g, c, n = geo.groups, xpad.shape[0], xpad.shape[-1]
+    s_c, *s_space, s_n = xpad.strides
+    shape = (g,) + tuple(kernel) + (c // g,) + tuple(out_size) + (n,)
+    strides = ((s_c * (c // g),) + tuple(s * d for s, d in zip(s_space, geo.dilation)) + (s_c,)
+               + tuple(s * t for s, t in zip(s_space, geo.stride)) + (s_n,))
     return xp.lib.stride_tricks.as_strided(xpad, shape, strides)   # read only: never written through
 
 
 def im2col(x, kernel: tuple, geo: ConvGeometry, out_size: tuple):
     """x: (N, C, H, W) -> cols: (g, kh*kw*C/g, Ho*Wo*N), rows in the order (kh, kw, c)."""
     windows = window_view(padded_batch_last(x, geo), kernel, out_size, geo)
-    g, kh, kw, cg, ho, wo, n = windows.shape
-    return windows.reshape(g, kh * kw * cg, ho * wo * n)
+    g, cg, n = geo.groups, x.shape[1] // geo.groups, x.shape[0]
+    return windows.reshape(g, math.prod(kernel) * cg, math.prod(out_size) * n)
 
 
 def col2im(cols, input_shape: tuple, kernel: tuple, geo: ConvGeometry, out_size: tuple):
     """The adjoint of im2col: cols (g, kh*kw*C/g, Ho*Wo*N) -> x-shaped (N, C, H, W) sums."""
     xp = array_module_of(cols)
-    n, c, h, w = input_shape
-    (kh, kw), (ho, wo), g = kernel, out_size, geo.groups
-    (pt, pb), (pl, pr) = geo.padding
-    (sh, sw), (dh, dw) = geo.stride, geo.dilation
-    cols = cols.reshape(g, kh, kw, c // g, ho, wo, n)
-    buffer = xp.zeros((g, c // g, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
-    for a in range(kh):          # kh*kw strided slice-adds: each kernel offset in one go
-        for e in range(kw):
-            rows = slice(a * dh, a * dh + sh * (ho - 1) + 1, sh)
-            columns = slice(e * dw, e * dw + sw * (wo - 1) + 1, sw)
-            buffer[:, :, rows, columns, :] += cols[:, a, e]
-    inside = buffer.reshape(c, h + pt + pb, w + pl + pr, n)[:, pt:pt + h, pl:pl + w, :]   # drop the padding
-    return xp.ascontiguousarray(inside.transpose(3, 0, 1, 2))
+    n, c, *size = input_shape
+    g, kernel, out_size = geo.groups, tuple(kernel), tuple(out_size)
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, geo.padding))
+    cols = cols.reshape((g,) + kernel + (c // g,) + out_size + (n,))
+    buffer = xp.zeros((g, c // g) + padded + (n,), dtype=cols.dtype)
+    per_axis = [[slice(a * d, a * d + s * (m - 1) + 1, s) for a in range(k)]   # offset a of one axis
+                for k, d, s, m in zip(kernel, geo.dilation, geo.stride, out_size)]
+    offsets = itertools.product(*(range(k) for k in kernel))
+    for offset, reads in zip(offsets, itertools.product(*per_axis)):   # K strided slice-adds, one per offset
+        buffer[(slice(None), slice(None)) + reads] += cols[(slice(None),) + offset]
+    inside = buffer.reshape((c,) + padded + (n,))[(slice(None),) + _inside(size, geo.padding)]  # drop the padding
+    return xp.ascontiguousarray(inside.transpose(len(size) + 1, *range(len(size) + 1)))
 
 
 def weight_matrix(w, groups: int):
     """w: (O, C/g, kh, kw) -> (g, O/g, kh*kw*C/g), columns in im2col's row order."""
-    o, cg, kh, kw = w.shape
-    w = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 1, 3, 4, 2)
-    return w.reshape(groups, o // groups, kh * kw * cg)
+    o, cg, *kernel = w.shape
+    w = w.reshape((groups, o // groups, cg) + tuple(kernel)).transpose(0, 1, *range(3, w.ndim + 1), 2)
+    return w.reshape(groups, o // groups, math.prod(kernel) * cg)
 
 
 def weight_from_matrix(wmat_t, weight_shape: tuple):
     """(g, kh*kw*C/g, O/g), the transpose of ``weight_matrix``'s layout -> (O, C/g, kh, kw)."""
-    o, cg, kh, kw = weight_shape
-    g = wmat_t.shape[0]
-    return wmat_t.reshape(g, kh, kw, cg, o // g).transpose(0, 4, 3, 1, 2).reshape(weight_shape)
+    o, cg, *kernel = weight_shape
+    g, d = wmat_t.shape[0], len(kernel)
+    w = wmat_t.reshape((g,) + tuple(kernel) + (cg, o // g)).transpose(0, d + 2, d + 1, *range(1, d + 1))
+    return w.reshape(weight_shape)
 
 
 def output_to_matrix(y, groups: int):
     """y: (N, O, Ho, Wo) -> (g, O/g, Ho*Wo*N), the layout of ``wmat @ cols``."""
-    n, o, ho, wo = y.shape
-    y = array_module_of(y).ascontiguousarray(y.transpose(1, 2, 3, 0))
-    return y.reshape(groups, o // groups, ho * wo * n)
+    o = y.shape[1]
+    y = array_module_of(y).ascontiguousarray(y.transpose(1, *range(2, y.ndim), 0))
+    return y.reshape(groups, o // groups, -1)
 
 
 def matrix_to_output(ymat, n: int, out_size: tuple):
     """The inverse of ``output_to_matrix``: (g, O/g, Ho*Wo*N) -> contiguous (N, O, Ho, Wo)."""
     g, og, _ = ymat.shape
-    y = ymat.reshape(g * og, out_size[0], out_size[1], n).transpose(3, 0, 1, 2)
+    d = len(out_size)
+    y = ymat.reshape((g * og,) + tuple(out_size) + (n,)).transpose(d + 1, *range(d + 1))
     return array_module_of(ymat).ascontiguousarray(y)
 
 
 def _add_bias(y, b):
     if b is not None:
-        y += b.reshape(1, -1, 1, 1)
+        y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
     return y
 
 
 def _bias_grad(grad):
-    """dL/db[o] = sum over n, i, j of dy[n, o, i, j]."""
+    """dL/db[o] = sum over n and every spatial position of dy[n, o, ...]."""
     n, o = grad.shape[:2]
     return grad.reshape(n, o, -1).sum(dim=2).sum(dim=0)
 

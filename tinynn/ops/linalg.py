@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import string
 
+import numpy as np
+
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
@@ -66,6 +68,8 @@ class Matmul(Op):
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with NumPy's rules: 1-d operands, and batch dims that broadcast."""
+    if getattr(a, "is_sparse", False) or getattr(b, "is_sparse", False):  # a sparse COO operand: tinynn/sparse
+        return a.__matmul__(b) if getattr(a, "is_sparse", False) else b.__rmatmul__(a)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("matmul: both arguments need at least 1 dimension, got a 0-d tensor")
     k_a = a.shape[-1]
@@ -181,8 +185,12 @@ def _einsum_operand_grad(grad, operands, i, inputs, output):
     dims = iter(result.shape)
     shape = []
     for token in unique:
-        if token == "..." and token in present:  # may hold more dims than the operand's '...'
-            shape += [next(dims) for _ in range(result.ndim - n_kept_letters)]
+        if token == "..." and token in present:
+            # the result's '...' is the broadcast of every '...' but this operand's own: it may hold
+            # more dims than the operand's (summed back by the engine) or fewer (an operand's extra
+            # dims that the output summed away: they come back as size-1 dims, broadcast below)
+            n_result = result.ndim - n_kept_letters
+            shape += [1] * (len(sizes[token]) - n_result) + [next(dims) for _ in range(n_result)]
         else:
             shape += [next(dims)] if token in present else [1] * len(sizes[token])
     unique_shape = [s for t in unique for s in sizes[t]]
@@ -245,20 +253,71 @@ def _parse_equation(equation: str, operands):
         lhs, output = eq, None
     inputs = lhs.split(",")
     if len(inputs) != len(operands):
-        raise ValueError(f"einsum(): the equation '{equation}' names {len(inputs)} operands but {len(operands)} were given")
+        raise RuntimeError(f"einsum(): the equation '{equation}' names {len(inputs)} operands but {len(operands)} were given")
     for sub, op in zip(inputs, operands):
         tokens = _tokens(sub)
         n_letters = len([t for t in tokens if t != "..."])
         if ("..." in tokens and n_letters > op.ndim) or ("..." not in tokens and n_letters != op.ndim):
-            raise ValueError(f"einsum(): the subscripts '{sub}' do not match an operand with {op.ndim} dims")
+            raise RuntimeError(f"einsum(): the subscripts '{sub}' do not match an operand with {op.ndim} dims")
         for t in tokens:
             if t != "..." and t not in string.ascii_letters:
-                raise ValueError(f"einsum(): invalid subscript '{t}' in '{equation}'")
+                raise RuntimeError(f"einsum(): invalid subscript '{t}' in '{equation}'")
     if output is None:
         letters = [c for s in inputs for c in s if c != "."]
         singles = sorted(c for c in set(letters) if letters.count(c) == 1)
         output = ("..." if any("..." in s for s in inputs) else "") + "".join(singles)
+    _check_output(output, inputs)
+    _check_sizes(inputs, operands)
     return inputs, output
+
+
+def _check_output(output: str, inputs) -> None:
+    seen = set()
+    for t in _tokens(output):
+        if t != "..." and t not in string.ascii_letters:
+            raise RuntimeError(f"einsum(): invalid subscript '{t}' in the output '{output}'")
+        if t in seen:
+            raise RuntimeError(f"einsum(): output subscript {t} appears more than once in the output")
+        if t != "..." and not any(t in s for s in inputs):
+            raise RuntimeError(f"einsum(): output subscript {t} does not appear in the equation for any input operand")
+        seen.add(t)
+
+
+def _check_sizes(inputs, operands) -> None:
+    """Each subscript has one size across the operands (or size 1, which broadcasts), and the
+    dims under '...' broadcast: PyTorch's rules, checked here so that no NumPy error leaks."""
+    seen = {}  # subscript -> (size, operand index)
+    ellipsis_shape, ellipsis_operand = (), None
+    for k, (sub, op) in enumerate(zip(inputs, operands)):
+        sizes = _subscript_sizes(_tokens(sub), op.shape)
+        for t, dims in sizes.items():
+            if t == "...":
+                try:
+                    ellipsis_shape = tuple(np.broadcast_shapes(ellipsis_shape, dims))
+                except ValueError:
+                    raise RuntimeError(
+                        f"einsum(): the dims covered by '...' in operand {k}, {dims}, do not broadcast with "
+                        f"{ellipsis_shape} seen in operand {ellipsis_operand}"
+                    ) from None
+                ellipsis_operand = k
+                continue
+            repeats = [op.shape[d] for d, u in enumerate(_dims_of(sub, op.ndim)) if u == t]
+            if len(set(repeats)) > 1:
+                raise RuntimeError(f"einsum(): subscript {t} is repeated for operand {k} but the sizes don't "
+                                   f"match, {repeats[0]} != {repeats[1]}")
+            size = dims[0]
+            if t in seen and size != seen[t][0] and 1 not in (size, seen[t][0]):
+                raise RuntimeError(f"einsum(): subscript {t} has size {size} for operand {k} which does not "
+                                   f"broadcast with previously seen size {seen[t][0]} (operand {seen[t][1]})")
+            if t not in seen or seen[t][0] == 1:
+                seen[t] = (size, k)
+
+
+def _dims_of(subscripts: str, ndim: int) -> list:
+    """The subscript of each dim of an operand with ``ndim`` dims ('...' repeated for each dim it covers)."""
+    tokens = _tokens(subscripts)
+    width = ndim - len([t for t in tokens if t != "..."])
+    return [d for t in tokens for d in ([t] * width if t == "..." else [t])]
 
 
 def einsum(equation: str, *operands) -> Tensor:

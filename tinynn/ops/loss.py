@@ -94,7 +94,7 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad):
         x, target = ctx.saved_tensors
-        if grad_mode.enabled:
+        if grad_mode.state.enabled:
             return _cross_entropy_backward_graph(ctx, grad, x, target)
         return _cross_entropy_backward_arrays(ctx, grad._data)
 
@@ -205,7 +205,7 @@ class LogSigmoid(Op):
     @staticmethod
     def forward(ctx, x):
         xp = array_module_of(x)
-        y = xp.log1p(xp.exp(-xp.abs(x)))
+        y = xp.asarray(xp.log1p(xp.exp(-xp.abs(x))))   # an array even for 0-d x (NumPy gives a scalar)
         y += xp.maximum(-x, 0)
         xp.negative(y, out=y)
         ctx.save_for_backward(x)

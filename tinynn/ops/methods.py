@@ -8,6 +8,15 @@ from __future__ import annotations
 from ..tensor import Tensor
 from . import arithmetic as A, compare as C, minmax as M, convert, indexing as I, join as J, linalg as L, reduce as R
 from . import rearrange as RA, shape as S, sorting as SO, unary as U
+from . import binary as BI, index_ops as IO, product as PR, scan as SC, trig as TR
+# (modules named like one of their functions are imported by name: ``from . import unique`` would
+# find the function tinynn.ops.unique)
+from .bucketize import bincount, count_nonzero, histc
+from .diagonal import diag, diag_embed, diagonal, fill_diagonal_, trace
+from .scatter_reduce import scatter_reduce
+from .unique import unique, unique_consecutive
+from . import decompositions as DE, least_squares as LS, matrix_functions as MF, solvers as SV
+from . import spectral as SP, tensor_products as TP
 
 
 def _reflected(fn):
@@ -28,7 +37,9 @@ def _inplace(name, fn):
 
 
 def _matmul_operand(other):
-    return other if isinstance(other, Tensor) else Tensor._make(__import__("numpy").asarray(other))
+    if isinstance(other, Tensor) or getattr(other, "is_sparse", False):  # sparse: matmul hands it to tinynn/sparse
+        return other
+    return Tensor._make(__import__("numpy").asarray(other))
 
 
 METHODS = {
@@ -50,6 +61,11 @@ METHODS = {
     "__matmul__": lambda self, other: L.matmul(self, _matmul_operand(other)),
     "__rmatmul__": lambda self, other: L.matmul(_matmul_operand(other), self),
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "outer": L.outer,
+    # linear algebra (more in tinynn/linalg/)
+    "cholesky": DE.cholesky, "cholesky_solve": DE.cholesky_solve, "cholesky_inverse": DE.cholesky_inverse,
+    "qr": DE.qr, "svd": SP.svd, "inverse": SV.inverse, "det": SV.det, "logdet": SV.logdet, "slogdet": SV.slogdet,
+    "pinverse": LS.pinverse, "matrix_power": MF.matrix_power, "matrix_exp": MF.matrix_exp,
+    "kron": TP.kron, "cross": TP.cross,
     # unary math
     "exp": U.exp, "expm1": U.expm1, "exp2": U.exp2, "log": U.log, "log1p": U.log1p, "log2": U.log2,
     "log10": U.log10, "sqrt": U.sqrt, "rsqrt": U.rsqrt, "sin": U.sin, "cos": U.cos, "tan": U.tan,
@@ -73,7 +89,7 @@ METHODS = {
     "reshape": S.reshape, "view": S.view, "view_as": S.view_as, "reshape_as": S.reshape_as,
     "flatten": S.flatten, "unflatten": S.unflatten, "squeeze": S.squeeze, "unsqueeze": S.unsqueeze,
     "permute": S.permute, "transpose": S.transpose, "swapaxes": S.transpose, "t": S.t,
-    "movedim": S.movedim, "expand": S.expand, "expand_as": S.expand_as, "broadcast_to": S.broadcast_to,
+    "movedim": S.movedim, "select": S.select, "expand": S.expand, "expand_as": S.expand_as, "broadcast_to": S.broadcast_to,
     "contiguous": S.contiguous,
     # joining and splitting
     "split": J.split, "chunk": J.chunk, "tensor_split": J.tensor_split, "unbind": J.unbind, "narrow": J.narrow,
@@ -90,6 +106,23 @@ METHODS = {
     "sort": SO.sort, "argsort": SO.argsort, "topk": SO.topk, "kthvalue": SO.kthvalue,
     # copies
     "clone": convert.clone,
+    # hyperbolic and inverse trigonometric, two-argument math, bit shifts
+    "sinh": TR.sinh, "cosh": TR.cosh, "asin": TR.asin, "acos": TR.acos, "asinh": TR.asinh, "acosh": TR.acosh,
+    "atanh": TR.atanh, "arcsin": TR.asin, "arccos": TR.acos, "arcsinh": TR.asinh, "arccosh": TR.acosh,
+    "arctanh": TR.atanh, "atan2": BI.atan2, "arctan2": BI.atan2, "logaddexp": BI.logaddexp,
+    "logaddexp2": BI.logaddexp2, "copysign": BI.copysign, "hypot": BI.hypot,
+    "bitwise_left_shift": BI.bitwise_left_shift, "bitwise_right_shift": BI.bitwise_right_shift,
+    "__lshift__": BI.bitwise_left_shift, "__rshift__": BI.bitwise_right_shift,
+    "__rlshift__": _reflected(BI.bitwise_left_shift), "__rrshift__": _reflected(BI.bitwise_right_shift),
+    # products, running reductions, distinct values
+    "prod": PR.prod, "cumprod": PR.cumprod, "cummax": SC.cummax, "cummin": SC.cummin,
+    "logcumsumexp": SC.logcumsumexp, "unique": unique, "unique_consecutive": unique_consecutive,
+    # reading and writing at indices, diagonals, counting
+    "scatter_reduce": scatter_reduce, "index_add": IO.index_add, "index_copy": IO.index_copy,
+    "index_fill": IO.index_fill, "masked_scatter": IO.masked_scatter, "take": IO.take, "put": IO.put,
+    "diagonal": diagonal, "diag": diag, "diag_embed": diag_embed, "trace": trace,
+    "histc": histc, "bincount": bincount, "count_nonzero": count_nonzero,
+    "type_as": lambda self, other: self.to(dtype=other.dtype, device=other.device),  # self.type(other.type())
 }
 
 INPLACE = {
@@ -99,6 +132,14 @@ INPLACE = {
     "round_": U.round, "reciprocal_": A.reciprocal, "masked_fill_": I.masked_fill,
     "scatter_": I.scatter, "scatter_add_": I.scatter_add, "lerp_": A.lerp,
     "addcmul_": A.addcmul, "addcdiv_": A.addcdiv,
+    "sinh_": TR.sinh, "cosh_": TR.cosh, "asin_": TR.asin, "acos_": TR.acos, "asinh_": TR.asinh,
+    "acosh_": TR.acosh, "atanh_": TR.atanh, "arcsin_": TR.asin, "arccos_": TR.acos, "arcsinh_": TR.asinh,
+    "arccosh_": TR.acosh, "arctanh_": TR.atanh, "atan2_": BI.atan2, "arctan2_": BI.atan2,
+    "copysign_": BI.copysign, "hypot_": BI.hypot, "bitwise_left_shift_": BI.bitwise_left_shift,
+    "bitwise_right_shift_": BI.bitwise_right_shift, "__ilshift__": BI.bitwise_left_shift,
+    "__irshift__": BI.bitwise_right_shift, "cumprod_": PR.cumprod, "scatter_reduce_": scatter_reduce,
+    "index_add_": IO.index_add, "index_copy_": IO.index_copy, "index_fill_": IO.index_fill,
+    "masked_scatter_": IO.masked_scatter, "put_": IO.put,
     "__iadd__": A.add, "__isub__": A.sub, "__imul__": A.mul, "__itruediv__": A.div,
 }
 
@@ -137,6 +178,18 @@ def bernoulli_(self: Tensor, p: float = 0.5, *, generator=None) -> Tensor:
     return self.copy_((rand(self.shape, generator=generator, device=self.device) < p).to(self.dtype))
 
 
+# ---------------------------------------------------------------------------- new tensors like this one
+from .. import creation as _creation  # noqa: E402
+
+for _name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
+    setattr(Tensor, _name, getattr(_creation, _name))
+
 Tensor.uniform_ = uniform_
 Tensor.normal_ = normal_
 Tensor.bernoulli_ = bernoulli_
+
+# sliding windows along a dim (tinynn/ops/fold.py)
+from .fold import tensor_unfold  # noqa: E402
+
+Tensor.unfold = tensor_unfold
+Tensor.fill_diagonal_ = fill_diagonal_

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
@@ -78,7 +80,7 @@ class Normalize(Op):
     @staticmethod
     def backward(ctx, grad, _grad_mean=None, _grad_var=None):
         x, weight = ctx.saved_tensors
-        if grad_mode.enabled:
+        if grad_mode.state.enabled:
             return _backward_graph(ctx, grad, x, weight)
         return _backward_arrays(ctx, grad, x, weight)
 
@@ -227,4 +229,9 @@ def normalize(x: Tensor, axes: tuple, weight: Tensor | None = None, bias: Tensor
         stats = tuple(s._data if isinstance(s, Tensor) else s for s in stats)
     if math.prod(x.shape[a] for a in axes) == 0:
         raise RuntimeError(f"normalization over dims {axes} of an empty tensor of shape {tuple(x.shape)}")
+    if x.dtype == np.float16:  # statistics in float32, as PyTorch computes them: float16 sums overflow
+        single = [None if v is None else v.to(np.float32) for v in (x, weight, bias)]
+        stats = None if stats is None else tuple(s.astype(np.float32) for s in stats)
+        y, mean, var = Normalize.apply(*single, axes, eps, stats)
+        return y.to(np.float16), mean.to(np.float16), var.to(np.float16)
     return Normalize.apply(x, weight, bias, axes, eps, stats)

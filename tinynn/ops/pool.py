@@ -1,6 +1,6 @@
-"""Pooling over 2-d windows: max and average, each with its adjoint, as loops over kernel offsets.
+"""Pooling over 1-, 2- or 3-d windows: max and average, each with its adjoint, as loops over kernel offsets.
 
-Shapes (1-d pools run as 2-d ones of height 1)::
+Shapes, written for 2-d (1-d drops H, 3-d adds a depth D; every helper loops over the spatial dims)::
 
     x: (N, C, H, W) -> y: (N, C, Ho, Wo),   window (i, j) = xpad[:, :, i*sh + a*dh, j*sw + e*dw]
                                             for the kernel offsets 0 <= a < kh, 0 <= e < kw
@@ -24,6 +24,8 @@ adjoint is a gather/sum again, so the backward passes are differentiable ops too
 """
 from __future__ import annotations
 
+import itertools
+import math
 from typing import NamedTuple
 
 from ..autograd.function import Op
@@ -31,9 +33,8 @@ from ..backend import array_module_of
 
 
 class PoolGeometry(NamedTuple):
-    """kernel (kh, kw), stride, dilation, padding ((top, bottom), (left, right)), out_size (Ho, Wo).
-
-    The bottom/right padding includes the extra rows ``ceil_mode`` needs for its last window.
+    """One entry per spatial dim: kernel (kh, kw), stride, dilation, padding ((top, bottom), (left, right)),
+    out_size (Ho, Wo). The bottom/right padding includes the extra rows ``ceil_mode`` needs for its last window.
     """
 
     kernel: tuple
@@ -45,29 +46,30 @@ class PoolGeometry(NamedTuple):
 
 def offset_slices(geo: PoolGeometry):
     """Yield (q, key): for kernel offset number q (row-major), the slice of xpad it reads."""
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = geo.kernel, geo.stride, geo.dilation, geo.out_size
-    for a in range(kh):
-        for e in range(kw):
-            rows = slice(a * dh, a * dh + sh * (ho - 1) + 1, sh)
-            columns = slice(e * dw, e * dw + sw * (wo - 1) + 1, sw)
-            yield a * kw + e, (Ellipsis, rows, columns)
+    per_axis = [[slice(a * d, a * d + s * (m - 1) + 1, s) for a in range(k)]   # offset a of one axis
+                for k, d, s, m in zip(geo.kernel, geo.dilation, geo.stride, geo.out_size)]
+    for q, key in enumerate(itertools.product(*per_axis)):
+        yield q, (Ellipsis,) + key
+
+
+def _padded_size(size: tuple, geo: PoolGeometry) -> tuple:
+    return tuple(n + lo + hi for n, (lo, hi) in zip(size, geo.padding))
 
 
 def pad_spatial(x, geo: PoolGeometry, fill):
     """x padded by ``geo.padding`` with ``fill``; x itself (no copy) when there is no padding."""
-    (pt, pb), (pl, pr) = geo.padding
-    if pt == pb == pl == pr == 0:
+    if not any(lo or hi for lo, hi in geo.padding):
         return x
     xp = array_module_of(x)
-    h, w = x.shape[-2:]
-    out = xp.full(x.shape[:-2] + (h + pt + pb, w + pl + pr), fill, dtype=x.dtype)
-    out[..., pt:pt + h, pl:pl + w] = x
+    d = len(geo.kernel)
+    out = xp.full(x.shape[:-d] + _padded_size(x.shape[-d:], geo), fill, dtype=x.dtype)
+    out[crop_key(geo, x.shape[-d:])] = x
     return out
 
 
-def crop_spatial(buffer, geo: PoolGeometry, size: tuple):
-    (pt, _), (pl, _) = geo.padding
-    return buffer[..., pt:pt + size[0], pl:pl + size[1]]
+def crop_key(geo: PoolGeometry, size: tuple) -> tuple:
+    """The index of the unpadded input inside a padded buffer."""
+    return (Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, geo.padding))
 
 
 def windows_overlap(geo: PoolGeometry) -> bool:
@@ -75,16 +77,20 @@ def windows_overlap(geo: PoolGeometry) -> bool:
     return any(s < d * (k - 1) + 1 for k, s, d in zip(geo.kernel, geo.stride, geo.dilation))
 
 
-def flat_indices(argmax, geo: PoolGeometry, in_width: int):
-    """PyTorch's ``return_indices``: the argmax as h*W + w in the unpadded input (int64)."""
+def flat_indices(argmax, geo: PoolGeometry, in_size: tuple):
+    """PyTorch's ``return_indices``: the argmax as h*W + w (d*H*W + h*W + w in 3-d) in the unpadded input (int64)."""
     xp = array_module_of(argmax)
-    kw = geo.kernel[1]
-    (sh, sw), (dh, dw), (ho, wo) = geo.stride, geo.dilation, geo.out_size
-    (pt, _), (pl, _) = geo.padding
-    a, e = argmax // kw, argmax % kw
-    rows = xp.arange(ho).reshape(ho, 1) * sh - pt + a.astype(xp.int64) * dh
-    columns = xp.arange(wo) * sw - pl + e.astype(xp.int64) * dw
-    return rows * in_width + columns
+    d = len(geo.kernel)
+    remaining = argmax.astype(xp.int64)
+    flat, place = 0, 1
+    for axis in reversed(range(d)):   # unravel the row-major offset number q, last axis first
+        k, m, (lo, _) = geo.kernel[axis], geo.out_size[axis], geo.padding[axis]
+        a = remaining % k
+        remaining = remaining // k
+        start = (xp.arange(m) * geo.stride[axis] - lo).reshape((m,) + (1,) * (d - 1 - axis))
+        flat = flat + (start + a * geo.dilation[axis]) * place
+        place *= in_size[axis]
+    return flat
 
 
 def _lowest(dtype, xp):
@@ -107,7 +113,7 @@ class MaxPool(Op):
         y = xpad[next(slices)[1]].copy()
         track = bool(ctx.needs_input_grad) or return_indices
         if track:
-            n_offsets = geometry.kernel[0] * geometry.kernel[1]
+            n_offsets = math.prod(geometry.kernel)
             argmax = xp.zeros(y.shape, dtype=xp.uint8 if n_offsets <= 256 else xp.int32)
         for q, key in slices:
             candidate = xpad[key]
@@ -120,7 +126,7 @@ class MaxPool(Op):
         if track:
             ctx.geometry, ctx.argmax, ctx.input_shape = geometry, argmax, x.shape
         if return_indices:
-            return y, flat_indices(argmax, geometry, x.shape[-1])
+            return y, flat_indices(argmax, geometry, x.shape[-len(geometry.kernel):])
         return y
 
     @staticmethod
@@ -134,9 +140,8 @@ class MaxPoolScatter(Op):
     @staticmethod
     def forward(ctx, grad, argmax, geometry, input_shape):
         xp = array_module_of(grad)
-        (pt, pb), (pl, pr) = geometry.padding
-        padded = input_shape[:-2] + (input_shape[-2] + pt + pb, input_shape[-1] + pl + pr)
-        buffer = xp.zeros(padded, dtype=grad.dtype)
+        d = len(geometry.kernel)
+        buffer = xp.zeros(input_shape[:-d] + _padded_size(input_shape[-d:], geometry), dtype=grad.dtype)
         overlap = windows_overlap(geometry)
         for q, key in offset_slices(geometry):
             routed = grad * (argmax == q)   # (a product: much faster than a masked copy in NumPy)
@@ -145,7 +150,7 @@ class MaxPoolScatter(Op):
             else:  # each buffer element is written by at most one window: no sum needed
                 buffer[key] = routed
         ctx.argmax, ctx.geometry = argmax, geometry
-        return crop_spatial(buffer, geometry, input_shape[-2:])
+        return buffer[crop_key(geometry, input_shape[-d:])]
 
     @staticmethod
     def backward(ctx, grad):
@@ -200,9 +205,8 @@ class AvgPoolSpread(Op):
     @staticmethod
     def forward(ctx, grad, geometry, scale, input_shape):
         xp = array_module_of(grad)
-        (pt, pb), (pl, pr) = geometry.padding
-        padded = input_shape[:-2] + (input_shape[-2] + pt + pb, input_shape[-1] + pl + pr)
-        buffer = xp.zeros(padded, dtype=grad.dtype)
+        d = len(geometry.kernel)
+        buffer = xp.zeros(input_shape[:-d] + _padded_size(input_shape[-d:], geometry), dtype=grad.dtype)
         scaled = grad * scale
         overlap = windows_overlap(geometry)
         for _, key in offset_slices(geometry):
@@ -211,7 +215,7 @@ class AvgPoolSpread(Op):
             else:
                 buffer[key] = scaled
         ctx.geometry, ctx.scale = geometry, scale
-        return crop_spatial(buffer, geometry, input_shape[-2:])
+        return buffer[crop_key(geometry, input_shape[-d:])]
 
     @staticmethod
     def backward(ctx, grad):

@@ -1,7 +1,7 @@
-"""Rearranging elements: repeat, repeat_interleave, flip, roll, triu/tril and constant padding.
+"""Rearranging elements: repeat, repeat_interleave, flip, roll, triu/tril (padding: ops/padding.py).
 
 Each backward undoes the movement on the gradient: tiles are summed back, a flip is flipped
-back, a roll rolled back, padding cut off; a triangle mask keeps the same triangle.
+back, a roll rolled back; a triangle mask keeps the same triangle.
 """
 from __future__ import annotations
 
@@ -51,14 +51,40 @@ def repeat(x: Tensor, *repeats) -> Tensor:
     return Repeat.apply(x, repeats)
 
 
-def repeat_interleave(x: Tensor, repeats: int, dim=None) -> Tensor:
-    """Repeat each element ``repeats`` times along ``dim`` (the flattened tensor when None)."""
+def repeat_interleave(x: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
+    """Repeat each element ``repeats`` times along ``dim`` (the flattened tensor when None).
+
+    ``repeats`` is an int (every element the same number of times) or a 1-d tensor with one count
+    per element along ``dim``. ``repeat_interleave(counts)`` alone gives ``[0]*counts[0] + [1]*counts[1] + ...``.
+    """
+    if repeats is None:  # repeat_interleave(counts): each index repeated its count times
+        counts = x
+        if counts.ndim != 1 or counts.dtype.kind not in "iu":
+            raise RuntimeError(f"repeat_interleave: repeats must be a 1-d integer tensor, got {counts.dtype} of shape {tuple(counts.shape)}")
+        from ..creation import arange
+
+        return repeat_interleave(arange(counts.shape[0], device=counts.device), counts, 0)
     if dim is None:
         x, dim = flatten(x), 0
     dim = wrap_dim(dim, x.ndim, "repeat_interleave")
+    if isinstance(repeats, Tensor) and repeats.numel() != 1:
+        from .indexing import index_select
+
+        counts = repeats._data
+        if repeats.ndim != 1 or counts.shape[0] != x.shape[dim]:
+            raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim {dim}: "
+                               f"got {tuple(repeats.shape)} for size {x.shape[dim]}")
+        if bool((counts < 0).any()):
+            raise RuntimeError("repeat_interleave: repeats can not be negative")
+        xp = array_module_of(counts)
+        index = Tensor._make(xp.repeat(xp.arange(counts.shape[0]), counts))
+        return index_select(x, dim, index)   # the gradient sums each element's copies
+    repeats = int(repeats.item() if isinstance(repeats, Tensor) else repeats)
+    if repeats < 0:
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
     y = unsqueeze(x, dim + 1)
     sizes = list(y.shape)
-    sizes[dim + 1] = int(repeats)
+    sizes[dim + 1] = repeats
     y = expand(y, sizes)
     return flatten(y, dim, dim + 1)
 
@@ -78,11 +104,16 @@ class Flip(Op):
         return Flip.apply(grad, ctx.dims)
 
 
-def flip(x: Tensor, dims) -> Tensor:
-    axes = reduce_dims(dims, x.ndim, "flip") if not isinstance(dims, int) else (wrap_dim(dims, x.ndim, "flip"),)
-    if x.ndim == 0:  # dim 0 (or -1) of a 0-d tensor is accepted, and there is nothing to reverse
-        axes = ()
-    return Flip.apply(x, axes if axes is not None else tuple(range(x.ndim)))
+def flip(x: Tensor, *dims) -> Tensor:
+    """Reverse the order of elements along ``dims`` (an int, or a tuple/list; ``()`` flips nothing)."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    axes = tuple(wrap_dim(d, x.ndim, "flip") for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"flip: dim {dims} appears multiple times in the list of dims")
+    if x.ndim == 0 or not axes:  # nothing to reverse: a copy, as PyTorch returns
+        return Flip.apply(x, ())
+    return Flip.apply(x, axes)
 
 
 class Roll(Op):
@@ -100,13 +131,20 @@ class Roll(Op):
 
 
 def roll(x: Tensor, shifts, dims=None) -> Tensor:
-    if dims is None:
-        return reshape(Roll.apply(flatten(x), shifts, 0), x.shape)
-    if isinstance(shifts, (list, tuple)):
-        shifts, dims = tuple(int(s) for s in shifts), tuple(int(d) for d in dims)
-        if len(shifts) != len(dims):
-            raise RuntimeError(f"roll: shifts and dims must align, got {len(shifts)} and {len(dims)}")
-    return Roll.apply(x, shifts, dims)
+    """Shift elements cyclically by ``shifts`` along ``dims`` (the flattened tensor when dims is None).
+
+    ``shifts`` and ``dims`` are ints or sequences of the same length.
+    """
+    shifts = tuple(int(s) for s in shifts) if isinstance(shifts, (list, tuple)) else (int(shifts),)
+    dims = () if dims is None else tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
+    if not dims:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts and dims must align: {len(shifts)} shifts need {len(shifts)} dims, got none")
+        return reshape(Roll.apply(flatten(x), shifts[0], 0), x.shape)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dims must align, got {len(shifts)} shifts and {len(dims)} dims")
+    axes = tuple(wrap_dim(d, x.ndim, "roll") for d in dims)
+    return Roll.apply(x, shifts, axes)
 
 
 class Triangle(Op):
@@ -134,31 +172,3 @@ def tril(x: Tensor, diagonal: int = 0) -> Tensor:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return Triangle.apply(x, diagonal, False)
 
-
-class Pad(Op):
-    """y = x with constant borders; dy/dx: the gradient with the borders cut off."""
-
-    @staticmethod
-    def forward(ctx, x, widths, value):
-        ctx.widths = widths
-        return array_module_of(x).pad(x, widths, mode="constant", constant_values=value)
-
-    @staticmethod
-    def backward(ctx, grad):
-        index = tuple(slice(lo, grad.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
-        return grad[index]
-
-
-def pad_constant(x: Tensor, pad, value=0.0) -> Tensor:
-    """PyTorch's ``F.pad(x, pad, value=...)``: ``pad`` lists (left, right) pairs from the last dim."""
-    pad = [int(p) for p in pad]
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise RuntimeError(f"pad: padding length must be even and at most 2 * ndim, got {len(pad)}")
-    widths = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    if any(lo < 0 or hi < 0 for lo, hi in widths):  # negative padding crops
-        index = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, x.shape))
-        x = x[index]
-        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-    return Pad.apply(x, tuple(widths), value)

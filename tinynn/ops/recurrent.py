@@ -69,7 +69,7 @@ class LSTMCellFunction(Op):
     @staticmethod
     def backward(ctx, dh, dc):
         gates, c, act, tanh_c = ctx.saved_tensors
-        if grad_mode.enabled:  # backward is being recorded: differentiate through tinynn ops
+        if grad_mode.state.enabled:  # backward is being recorded: differentiate through tinynn ops
             hidden = c.shape[1]
             a_i, a_f, a_g, a_o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
             i, f, g, o = sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)
@@ -156,7 +156,7 @@ class LSTMLayerFunction(Op):
     @staticmethod
     def backward(ctx, d_out, dh_n, dc_n):
         x_proj, w_hh, h0, c0, out, acts, cs, tanh_cs = ctx.saved_tensors
-        if grad_mode.enabled:  # backward is being recorded (create_graph=True)
+        if grad_mode.state.enabled:  # backward is being recorded (create_graph=True)
             return _lstm_layer_backward_recorded(ctx, (x_proj, w_hh, h0, c0), d_out, dh_n, dc_n)
         reverse = ctx.reverse
         w_hh, h0, c0, acts, cs, tanh_cs = w_hh._data, h0._data, c0._data, acts._data, cs._data, tanh_cs._data

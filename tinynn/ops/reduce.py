@@ -5,8 +5,12 @@ removed dims back (when ``keepdim=False``) and broadcasting does the rest.
 """
 from __future__ import annotations
 
+import builtins
 import collections
 import math
+import warnings
+
+import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module_of
@@ -53,11 +57,18 @@ def _restore_dims(grad: Tensor, input_shape: tuple, axes, keepdim: bool) -> Tens
 
 
 class Sum(Op):
-    """y = sum of x over ``axes``;  dy/dx = 1 everywhere (the gradient is broadcast back)."""
+    """y = sum of x over ``axes``;  dy/dx = 1 everywhere (the gradient is broadcast back).
+
+    float16 is summed in float32 and rounded once at the end, as PyTorch does: a float16 running
+    sum stops counting at 2048 (2048 + 1 rounds back to 2048).
+    """
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.input_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        if x.dtype == np.float16:
+            with np.errstate(over="ignore"):  # a sum beyond 65,504 is inf in float16, silently as in PyTorch
+                return x.sum(axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
         return x.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -73,6 +84,12 @@ def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     return Sum.apply(x, axes, keepdim)
 
 
+def in_float32(fn, x: Tensor, *args, **kwargs):
+    """``fn`` of a float16 tensor computed in float32 and rounded back once, as PyTorch accumulates
+    float16 reductions (a float16 sum of 100,000 values of 1 overflows at 65,504; the mean does not)."""
+    return fn(x.to(np.float32), *args, **kwargs).to(np.float16)
+
+
 def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Average over ``dim`` (an int, a tuple, or None for all)."""
     if dtype is not None:
@@ -82,6 +99,8 @@ def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
             f"mean(): could not infer output dtype. Input dtype must be floating point, got {x.dtype}; "
             "use x.float().mean()"
         )
+    if x.dtype == np.float16:
+        return in_float32(mean, x, dim, keepdim)
     axes = reduce_dims(dim, x.ndim, "mean")
     count = x._data.size if axes is None else math.prod(x.shape[a] for a in axes)
     out = Sum.apply(x, axes, keepdim) / count if count else Sum.apply(x, axes, keepdim) * math.nan
@@ -218,6 +237,8 @@ def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, corre
 
 
 def _moments(x, dim, unbiased, keepdim, correction, name, root=False):
+    """sum((x - mean)^2) / max(0, n - correction), or its square root. With no degrees of freedom
+    left the divisor is 0, as in PyTorch: inf where the deviations are not all 0, nan where they are."""
     if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
@@ -226,15 +247,19 @@ def _moments(x, dim, unbiased, keepdim, correction, name, root=False):
         correction = 1 if unbiased is None or unbiased else 0
     if x.dtype.kind != "f":
         raise RuntimeError(f"{name}(): expected a floating point tensor, got {x.dtype}")
+    if x.dtype == np.float16:
+        return in_float32(_moments, x, dim, unbiased, keepdim, correction, name, root)
     axes = reduce_dims(dim, x.ndim, name)
     count = x._data.size if axes is None else math.prod(x.shape[a] for a in axes)
     centered = x - mean(x, axes, keepdim=True)
-    divisor = count - correction
-    if root:  # std via the norm of the deviations: its gradient is 0, not nan, where they are all 0
-        norm2 = Norm2.apply(centered, axes, keepdim)
-        return norm2 / math.sqrt(divisor) if divisor > 0 else norm2 * math.nan
-    total = sum(centered * centered, axes, keepdim)
-    return total / divisor if divisor > 0 else total * math.nan
+    divisor = builtins.max(count - correction, 0)
+    if divisor == 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0 (correction {correction} for {count} elements); "
+                      "the result is inf or nan", stacklevel=3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if root:  # std via the norm of the deviations: its gradient is 0, not nan, where they are all 0
+            return Norm2.apply(centered, axes, keepdim) / math.sqrt(divisor)
+        return sum(centered * centered, axes, keepdim) / divisor
 
 
 class LogSumExp(Op):
@@ -263,7 +288,14 @@ class LogSumExp(Op):
 
 
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
-    return LogSumExp.apply(x, reduce_dims(dim, x.ndim, "logsumexp"), keepdim)
+    """log(sum(exp(x))) over ``dim``, without overflow; -inf over an empty dim (the log of 0)."""
+    if x.dtype == np.float16:
+        return in_float32(logsumexp, x, dim, keepdim)
+    axes = reduce_dims(dim, x.ndim, "logsumexp")
+    if x._data.size == 0:
+        total = sum(x if x.dtype.kind == "f" else x.to(get_default_dtype()), axes, keepdim)
+        return total.detach() - math.inf if total.numel() else total
+    return LogSumExp.apply(x, axes, keepdim)
 
 
 class Softmax(Op):
@@ -319,12 +351,20 @@ def _softmax_input(x: Tensor, dim, dtype, name):
 def softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
     """Normalised exponentials along ``dim``: non-negative, summing to 1."""
     x, d = _softmax_input(x, dim, dtype, "softmax")
+    if x._data.size == 0:  # nothing to normalise: an empty result of the same shape
+        return x * 1.0
+    if x.dtype == np.float16:
+        return in_float32(Softmax.apply, x, d)
     return Softmax.apply(x, d)
 
 
 def log_softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
     """``log(softmax(x))`` computed without the overflow and underflow of doing it in two steps."""
     x, d = _softmax_input(x, dim, dtype, "log_softmax")
+    if x._data.size == 0:
+        return x * 1.0
+    if x.dtype == np.float16:
+        return in_float32(LogSoftmax.apply, x, d)
     return LogSoftmax.apply(x, d)
 
 
@@ -344,8 +384,11 @@ class Cumsum(Op):
 
 
 def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running sums along ``dim`` (float16 accumulates in float32)."""
     if dtype is not None:
         x = x.to(dtype)
+    if x.dtype == np.float16:
+        return in_float32(cumsum, x, dim)
     d = wrap_dim(dim, x.ndim, "cumsum")
     return Cumsum.apply(x, d) if x.ndim else x.clone()  # NumPy's cumsum of a 0-d array is 1-d
 
@@ -375,6 +418,8 @@ def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
     """The p-norm over ``dim`` (all elements when None): (sum |x|^p)^(1/p); p may be inf."""
     from .unary import abs as absolute
 
+    if x.dtype == np.float16:
+        return in_float32(norm, x, p, dim, keepdim)
     if p == "fro" or p == 2:
         return Norm2.apply(x, reduce_dims(dim, x.ndim, "norm"), keepdim)
     if p == math.inf or p == "inf":

@@ -25,6 +25,7 @@ __all__ = [
     "permute",
     "reshape",
     "reshape_as",
+    "select",
     "squeeze",
     "t",
     "transpose",
@@ -36,6 +37,15 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------- reshape family
+def shares_memory_of(out, x) -> bool:
+    """Whether ``out`` (made from ``x`` by NumPy or CuPy) is a view of x's memory, not a copy.
+
+    A view's ``base`` is x or x's own base; a copy made on the way (reshape of a transposed array)
+    has a fresh temporary as its base, so ``base is not None`` alone would call it a view.
+    """
+    return out is x or (out.base is not None and (out.base is x or out.base is x.base))
+
+
 class Reshape(Op):
     """y = x with a new shape (a view when the memory layout allows); dy/dx: reshape back."""
 
@@ -54,7 +64,7 @@ class Reshape(Op):
                 ) from None
         else:
             out = x.reshape(shape)
-        ctx.is_view = out.base is not None or out is x
+        ctx.is_view = shares_memory_of(out, x)
         return out
 
     @staticmethod
@@ -205,6 +215,17 @@ def matrix_transpose(x: Tensor) -> Tensor:
     return transpose(x, -2, -1)
 
 
+def select(x: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, that dim removed (a view): ``x.select(1, 2)`` is ``x[:, 2]``."""
+    if x.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, x.ndim, "select")
+    size = x.shape[d]
+    if not -size <= int(index) < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(x.shape)} at dimension {dim}")
+    return x[(slice(None),) * d + (int(index),)]
+
+
 def movedim(x: Tensor, source, destination) -> Tensor:
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -317,7 +338,7 @@ class Contiguous(Op):
     @staticmethod
     def forward(ctx, x):
         out = array_module_of(x).ascontiguousarray(x)
-        ctx.is_view = out is x or out.base is not None
+        ctx.is_view = shares_memory_of(out, x)
         return out
 
     @staticmethod

@@ -65,7 +65,7 @@ def checkpoint(function: Callable, *args, use_reentrant: bool | None = None,
         raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
     if reentrant and context_fn is not noop_context_fn:
         raise ValueError("Passing context_fn is only supported when use_reentrant=False.")
-    if not grad_mode.enabled:   # nothing will be differentiated: nothing to save, nothing to recompute
+    if not grad_mode.state.enabled:   # nothing will be differentiated: nothing to save, nothing to recompute
         return function(*args, **kwargs)
 
     inputs = tuple(a for a in args if isinstance(a, Tensor))
@@ -116,7 +116,7 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        if grad_mode.enabled:
+        if grad_mode.state.enabled:
             raise RuntimeError("checkpoint: backward with create_graph=True (double backward) through a "
                                "checkpointed segment is not supported")
         function, args, kwargs, recompute_context, reentrant = ctx.run

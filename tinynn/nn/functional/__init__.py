@@ -7,4 +7,10 @@ from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .loss_margin import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .vision import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403

@@ -1,4 +1,4 @@
-"""Activation functions, softmax and friends, and the normalising / distance functions.
+"""Activation functions, softmax and friends, and ``normalize`` (the distances are in ``distance.py``).
 
 Elementwise activations with a nontrivial derivative are fused ops (``tinynn/ops/activation.py``:
 value and slope in one pass); the rest are short compositions of tensor ops whose gradients come
@@ -18,9 +18,9 @@ from ...ops.unary import relu as _relu, sigmoid as _sigmoid, sqrt, tanh as _tanh
 from ...tensor import Tensor
 
 __all__ = [
-    "celu", "celu_", "cosine_similarity", "elu", "elu_", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish",
+    "celu", "celu_", "elu", "elu_", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish",
     "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "logsigmoid", "log_softmax", "mish", "normalize",
-    "pairwise_distance", "prelu", "relu", "relu6", "relu_", "selu", "selu_", "sigmoid", "silu", "softmax", "softmin",
+    "prelu", "relu", "relu6", "relu_", "selu", "selu_", "sigmoid", "silu", "softmax", "softmin",
     "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
 ]
 
@@ -243,12 +243,5 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     return input / _norm_at_least(input, p, dim, eps)
 
 
-def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along dim (x1, x2 broadcast)."""
-    return _sum((x1 / _norm_at_least(x1, 2, dim, eps)) * (x2 / _norm_at_least(x2, 2, dim, eps)), dim)
-
-
-def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
-    """||x1 - x2 + eps||_p along the last dim (eps keeps the gradient finite when x1 == x2)."""
-    return norm(x1 - x2 + eps, p, dim=-1, keepdim=keepdim)
+# cosine_similarity and pairwise_distance: nn/functional/distance.py
 

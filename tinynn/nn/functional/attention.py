@@ -35,7 +35,8 @@ from ...backend import array_module_of
 from ...creation import ones, zeros
 from ...ops import cat, matmul
 from ...ops.attention import attention_weights
-from ...ops.rearrange import pad_constant, repeat_interleave
+from ...ops.padding import pad_constant
+from ...ops.rearrange import repeat_interleave
 from ...tensor import Tensor
 from .dropout import dropout
 from .linear import linear

@@ -1,9 +1,9 @@
-"""Convolutions as functions: conv1d, conv2d, conv_transpose1d, conv_transpose2d (PyTorch's signatures).
+"""Convolutions as functions: conv1d/2d/3d, conv_transpose1d/2d/3d (PyTorch's signatures).
 
 The arithmetic lives in ``tinynn/ops/conv.py`` (im2col + one matrix product, and its adjoints);
-this file turns PyTorch's arguments (ints or tuples, ``'same'``/``'valid'``, unbatched input,
-1-d as 2-d of height 1) into that op's geometry and checks them, with errors that say what was
-expected and what came. ``pad_for_conv`` does the padding modes other than zeros
+this file turns PyTorch's arguments (ints or tuples, ``'same'``/``'valid'``, unbatched input)
+into that op's geometry (one entry per spatial dim: the op serves 1, 2 and 3 dims alike) and
+checks them, with errors that say what was expected and what came. ``pad_for_conv`` does the padding modes other than zeros
 (``'reflect'``, ``'replicate'``, ``'circular'``) as an integer-index gather, whose backward sums
 the gradient of each copied element back into its source.
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...backend import array_module_of
+from ...ops.padding import pad_mode
 from ...ops.conv import Convolution, ConvGeometry, ConvInputGrad
 from ...tensor import Tensor
 from ...autograd.function import autocast_off
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 def expand_param(value, n: int, name: str, what: str) -> tuple:
@@ -40,26 +40,31 @@ def same_padding(kernel: tuple, dilation: tuple) -> tuple:
     return tuple(pads)
 
 
-def resolve_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, name: str) -> tuple:
-    """``padding`` (int, tuple, 'valid' or 'same') -> ((before, after), ...) for each spatial dim."""
+def resolve_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, name: str,
+                    error: type = RuntimeError) -> tuple:
+    """``padding`` (int, tuple, 'valid' or 'same') -> ((before, after), ...) for each spatial dim.
+
+    ``error``: the exception PyTorch raises for a bad padding, RuntimeError from the functions and
+    ValueError from a layer's constructor.
+    """
     n = len(kernel)
     if isinstance(padding, str):
         if padding == "valid":
             return ((0, 0),) * n
         if padding == "same":
             if any(s != 1 for s in stride):
-                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions (stride={stride})")
+                raise error(f"{name}: padding='same' is not supported for strided convolutions (stride={stride})")
             return same_padding(kernel, dilation)
-        raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+        raise error(f"{name}: invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
     pads = expand_param(padding, n, name, "padding")
     if any(p < 0 for p in pads):
-        raise ValueError(f"{name}: padding must be non-negative, got {padding!r}")
+        raise error(f"{name}: padding must be non-negative, got {padding!r}")
     return tuple((p, p) for p in pads)
 
 
 def _positive(values: tuple, name: str, what: str) -> tuple:
     if any(v <= 0 for v in values):
-        raise ValueError(f"{name}: {what} must be positive, got {values}")
+        raise RuntimeError(f"{name}: {what} must be positive, got {values}")
     return values
 
 
@@ -110,11 +115,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
             f"{name}: the padded input is {' x '.join(map(str, padded))} per channel but the (dilated) "
             f"kernel spans {' x '.join(map(str, reach))}: the kernel can't be larger than the padded input"
         )
-    if dims == 1:   # a 1-d convolution is a 2-d one over a height-1 image
-        geometry = ConvGeometry((1,) + stride, ((0, 0),) + pads, (1,) + dilation, int(groups))
-        y = Convolution.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, geometry).squeeze(2)
-    else:
-        y = Convolution.apply(x, weight, bias, ConvGeometry(stride, pads, dilation, int(groups)))
+    y = Convolution.apply(x, weight, bias, ConvGeometry(stride, pads, dilation, int(groups)))
     return y.squeeze(0) if unbatched else y
 
 
@@ -133,6 +134,17 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """3-d convolution (cross-correlation) over volumes or video clips.
+
+    input: (N, C, D, H, W) or (C, D, H, W); weight: (O, C/groups, kd, kh, kw). As conv2d, with the
+    depth offset a in front:  y[n, o, i, j, l] = bias[o] + sum_{c, a, e, f} weight[o, c, a, e, f]
+    * xpad[n, c', i*sd + a*dd, j*sh + e*dh, l*sw + f*dw]
+    """
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
 # ---------------------------------------------------------------------------- transposed
 def transposed_output_size(in_size: tuple, kernel: tuple, stride: tuple, padding: tuple,
                            output_padding: tuple, dilation: tuple) -> tuple:
@@ -144,16 +156,16 @@ def transposed_output_size(in_size: tuple, kernel: tuple, stride: tuple, padding
 def _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, dims: int, name: str):
     _check_operands(input, weight, bias, dims, name)
     if isinstance(padding, str):
-        raise ValueError(f"{name}: padding must be an int or a tuple of ints, got {padding!r}")
+        raise TypeError(f"{name}: padding must be an int or a tuple of ints, got {padding!r}")
     kernel = tuple(weight.shape[2:])
     stride = _positive(expand_param(stride, dims, name, "stride"), name, "stride")
     dilation = _positive(expand_param(dilation, dims, name, "dilation"), name, "dilation")
     pads = expand_param(padding, dims, name, "padding")
     output_padding = expand_param(output_padding, dims, name, "output_padding")
     if any(p < 0 for p in pads + output_padding):
-        raise ValueError(f"{name}: padding and output_padding must be non-negative, got {pads} and {output_padding}")
+        raise RuntimeError(f"{name}: padding and output_padding must be non-negative, got {pads} and {output_padding}")
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(
+        raise RuntimeError(
             f"{name}: output_padding {output_padding} must be smaller than either stride {stride} or dilation {dilation}"
         )
     if not isinstance(groups, (int, np.integer)) or groups <= 0:
@@ -172,12 +184,8 @@ def _transposed(input, weight, bias, stride, padding, output_padding, groups, di
     out_size = transposed_output_size(x.shape[2:], kernel, stride, pads, output_padding, dilation)
     if any(s < 1 for s in out_size):
         raise RuntimeError(f"{name}: the output size {out_size} is too small (input {tuple(input.shape)}, padding {pads})")
-    if dims == 1:
-        geometry = ConvGeometry((1,) + stride, ((0, 0), (pads[0], pads[0])), (1,) + dilation, int(groups))
-        y = ConvInputGrad.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, geometry, (1,) + out_size).squeeze(2)
-    else:
-        geometry = ConvGeometry(stride, tuple((p, p) for p in pads), dilation, int(groups))
-        y = ConvInputGrad.apply(x, weight, bias, geometry, out_size)
+    geometry = ConvGeometry(stride, tuple((p, p) for p in pads), dilation, int(groups))
+    y = ConvInputGrad.apply(x, weight, bias, geometry, out_size)
     return y.squeeze(0) if unbatched else y
 
 
@@ -199,32 +207,22 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                        "conv_transpose2d")
 
 
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """3-d transposed convolution: the gradient of conv3d w.r.t. its input, used as a layer.
+
+    input: (N, C_in, D, H, W) or (C_in, D, H, W); weight: (C_in, C_out/groups, kd, kh, kw);
+    output: (N, C_out, D_out, H_out, W_out), each size (n - 1)*s - 2p + d*(k - 1) + output_padding + 1.
+    """
+    return _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                       "conv_transpose3d")
+
+
 # ---------------------------------------------------------------------------- padding modes
-def _mode_index(n: int, before: int, after: int, mode: str, name: str) -> np.ndarray:
-    """Source position of each element of a padded axis of length n + before + after."""
-    positions = np.arange(-before, n + after)
-    if mode == "reflect":   # mirror without repeating the edge: -1 -> 1, n -> n - 2
-        if before >= n or after >= n:
-            raise ValueError(f"{name}: reflect padding ({before}, {after}) must be smaller than the input size {n}")
-        positions = np.abs(positions)
-        return np.where(positions >= n, 2 * (n - 1) - positions, positions)
-    if mode == "replicate":
-        return np.clip(positions, 0, n - 1)
-    if before > n or after > n:
-        raise ValueError(f"{name}: circular padding ({before}, {after}) can't wrap around an input of size {n} more than once")
-    return positions % n   # circular
-
-
 def pad_for_conv(x: Tensor, pads: tuple, mode: str, name: str = "conv") -> Tensor:
     """Pad the last len(pads) dims of x by ``pads`` ((before, after) per dim) in ``mode``.
 
-    mode: 'reflect', 'replicate' or 'circular'. Each padded axis is one gather x[..., index, ...];
-    its backward adds every copy's gradient back into the element it was copied from.
+    mode: 'reflect', 'replicate' or 'circular': F.pad's modes (tinynn/ops/padding.py), each padded
+    axis one gather whose backward adds every copy's gradient back into the element it came from.
     """
-    xp = array_module_of(x._data)
-    first = x.ndim - len(pads)
-    for axis, (before, after) in enumerate(pads, start=first):
-        if before or after:
-            index = xp.asarray(_mode_index(x.shape[axis], before, after, mode, name))
-            x = x[(slice(None),) * axis + (index,)]
-    return x
+    return pad_mode(x, pads, mode, name)

@@ -81,25 +81,50 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _scaled_mask_dropout(input, p, training, inplace, shape, "dropout1d_")
 
 
+def _warn_unusual_rank(input: Tensor, name: str, spatial_dims: int) -> None:
+    """PyTorch's deprecation warning for dropout2d/3d on an input of another rank (it still runs)."""
+    if input.ndim not in (spatial_dims + 1, spatial_dims + 2):
+        warnings.warn(
+            f"{name}: Received a {input.ndim}-D input to {name}, which is deprecated and will result in an "
+            f"error in a future release. To retain the behavior and silence this warning, please use dropout "
+            f"instead. Note that {name} exists to provide channel-wise dropout on inputs with {spatial_dims} "
+            f"spatial dimensions, a channel dimension, and an optional batch dimension (i.e. {spatial_dims + 1}D "
+            f"or {spatial_dims + 2}D inputs).", stacklevel=3)
+
+
+def _feature_mask_shape(input: Tensor, name: str) -> tuple:
+    """(N, C, 1, ..., 1): one draw per (sample, channel), PyTorch's feature dropout."""
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: Feature dropout requires at least 2 dimensions in the input, got {input.ndim}")
+    return tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels: input (N, C, H, W) or (C, H, W).
 
-    As in PyTorch, a 3-d input is taken as (N, C, L) (with a warning) rather than (C, H, W).
+    As in PyTorch, a 3-d input is taken as (N, C, L) (with a warning) rather than (C, H, W), and an
+    input of another rank is taken as (N, C, *) with a deprecation warning (a 2-d one: each element).
     """
+    _warn_unusual_rank(input, "dropout2d", 2)
     if input.ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
             "is desired - input is interpreted as shape (N, C, L); use dropout1d for that", stacklevel=2
         )
-        shape = tuple(input.shape[:2]) + (1,)
-    else:
-        shape = _channel_mask_shape(input, 2, "dropout2d")
+    shape = _feature_mask_shape(input, "dropout2d")
     return _scaled_mask_dropout(input, p, training, inplace, shape, "dropout2d_")
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero whole channels: input (N, C, D, H, W) or (C, D, H, W)."""
-    shape = _channel_mask_shape(input, 3, "dropout3d")
+    """Zero whole channels: input (N, C, D, H, W) or (C, D, H, W); another rank is taken as an
+    unbatched (C, *) input, with PyTorch's deprecation warning."""
+    _warn_unusual_rank(input, "dropout3d", 3)
+    if input.ndim == 5:
+        shape = _feature_mask_shape(input, "dropout3d")
+    else:  # unbatched: the channels are dim 0
+        if input.ndim < 1:
+            raise RuntimeError("dropout3d: Feature dropout requires at least 2 dimensions in the input, got 0")
+        shape = (input.shape[0],) + (1,) * (input.ndim - 1)
     return _scaled_mask_dropout(input, p, training, inplace, shape, "dropout3d_")
 
 

@@ -9,7 +9,8 @@ Regression (input and target of one shape; the target is differentiable too), d 
 
 Classification: ``cross_entropy`` (one fused op, ``tinynn/ops/loss.py``), ``nll_loss`` (of
 log-probabilities), ``binary_cross_entropy`` (of probabilities), ``binary_cross_entropy_with_logits``
-(of logits, stable for any logit), ``kl_div``. Margin and embedding losses follow at the end.
+(of logits, stable for any logit), ``kl_div``. The likelihoods ``poisson_nll_loss`` and
+``gaussian_nll_loss`` follow at the end; the margin and embedding losses are in ``loss_margin.py``.
 
 The legacy ``size_average`` / ``reduce`` arguments are accepted and mapped to ``reduction`` as
 PyTorch does.
@@ -27,10 +28,8 @@ from ...ops.loss import binary_cross_entropy_pointwise, cross_entropy_fused, log
 from ...tensor import Tensor
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss", "cross_entropy",
-    "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
-    "mse_loss", "multilabel_soft_margin_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
-    "soft_margin_loss", "triplet_margin_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "gaussian_nll_loss", "huber_loss",
+    "kl_div", "l1_loss", "mse_loss", "nll_loss", "poisson_nll_loss", "smooth_l1_loss",
 ]
 
 
@@ -219,6 +218,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    if input.dtype.kind != "f":  # PyTorch's log_softmax refuses integers too
+        raise RuntimeError(f"cross_entropy: expected floating point logits, got {input.dtype} (use input.float())")
     x, t, unbatched = _class_layout(input, target, "cross_entropy", allow_probabilities=True)
     _check_weight(weight, x.shape[1], "cross_entropy")
     if t.dtype.kind == "f" and ignore_index != -100:
@@ -318,70 +319,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
-# ---------------------------------------------------------------------------- margins and embeddings
-def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
-                        reduce=None, reduction: str = "mean") -> Tensor:
-    """max(0, -y (x1 - x2) + margin): x1 should rank above x2 when y = 1, below when y = -1."""
-    if not input1.ndim == input2.ndim == target.ndim:
-        raise RuntimeError(f"margin_ranking_loss: all inputs should have the same number of dims, got shapes "
-                           f"{tuple(input1.shape)}, {tuple(input2.shape)}, {tuple(target.shape)}")
-    loss = (-target * (input1 - input2) + margin).clamp(min=0)
-    return _reduce(loss, legacy_reduction(size_average, reduce, reduction))
-
-
-def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
-                         reduction: str = "mean") -> Tensor:
-    """x where y = 1, max(0, margin - x) where y = -1 (x: a distance, y: similar or not)."""
-    loss = where(target != 1, (margin - input).clamp(min=0), 0.0) + where(target != -1, input, 0.0)
-    return _reduce(loss, legacy_reduction(size_average, reduce, reduction))
-
-
-def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-                     reduction: str = "mean") -> Tensor:
-    """log(1 + exp(-y x)) for labels y = +-1 (computed as -log sigmoid(y x), stable)."""
-    return _reduce(-log_sigmoid(target * input), legacy_reduction(size_average, reduce, reduction))
-
-
-def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
-                                reduce=None, reduction: str = "mean") -> Tensor:
-    """Per sample: the mean over C classes of -(y log sigmoid(x) + (1 - y) log sigmoid(-x)). input: (N, C)."""
-    loss = -(target * log_sigmoid(input) + (1 - target) * log_sigmoid(-input))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss.sum(-1) / input.shape[-1], legacy_reduction(size_average, reduce, reduction))
-
-
-def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
-                          reduce=None, reduction: str = "mean") -> Tensor:
-    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1. inputs: (N, D) or (D,).
-
-    cos = x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)): the 1e-12 keeps zero vectors finite.
-    """
-    if input1.shape != input2.shape or input1.ndim not in (1, 2) or target.ndim != input1.ndim - 1:
-        raise RuntimeError(f"cosine_embedding_loss: expected inputs (N, D) or (D,) of one shape and target (N,) or (), "
-                           f"got {tuple(input1.shape)}, {tuple(input2.shape)}, {tuple(target.shape)}")
-    cos = (input1 * input2).sum(-1) / (((input1 * input1).sum(-1) + 1e-12) * ((input2 * input2).sum(-1) + 1e-12)).sqrt()
-    loss = where(target == 1, 1 - cos, 0.0) + where(target == -1, (cos - margin).clamp(min=0), 0.0)
-    return _reduce(loss, legacy_reduction(size_average, reduce, reduction))
-
-
-def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
-                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
-                        reduction: str = "mean") -> Tensor:
-    """max(0, margin + d(a, p) - d(a, n)), d(u, v) = ||u - v + eps||_p over the last dim.
-
-    ``swap=True`` uses min(d(a, n), d(p, n)) as the negative distance (the harder one).
-    """
-    def distance(u, v):
-        return (u - v + eps).norm(p, dim=-1)
-
-    d_neg = distance(anchor, negative)
-    if swap:
-        d_neg = d_neg.minimum(distance(positive, negative))
-    loss = (margin + distance(anchor, positive) - d_neg).clamp(min=0)
-    return _reduce(loss, legacy_reduction(size_average, reduce, reduction))
-
-
+# ---------------------------------------------------------------------------- likelihoods
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,
                      eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
     """Poisson negative log-likelihood of counts y with rate r (dropping log y!, a constant):

@@ -1,4 +1,4 @@
-"""Pooling as functions: max/avg pools, adaptive pools and max-unpooling (PyTorch's signatures).
+"""Pooling as functions: max/avg pools, adaptive pools and max-unpooling in 1, 2 and 3 dims (PyTorch's signatures).
 
 The window arithmetic lives in ``tinynn/ops/pool.py`` (loops over kernel offsets); this file works
 out each window's place from PyTorch's arguments:
@@ -9,10 +9,12 @@ out each window's place from PyTorch's arguments:
 Adaptive pools give output cell i of an axis of length L the window
 ``[floor(i*L/out), ceil((i + 1)*L/out))``, so any output size works, windows may overlap and
 differ in size. When out divides L they are a plain pool with kernel = stride = L/out.
-Pools accept unbatched input ((C, H, W) for the 2-d ones, (C, L) for the 1-d ones).
+Pools accept unbatched input ((C, L), (C, H, W), (C, D, H, W)). Each geometry has one entry per
+spatial dim: the ops serve 1, 2 and 3 dims with one code path.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -25,8 +27,9 @@ from ...tensor import Tensor
 from .conv import expand_param
 
 __all__ = [
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-    "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d",
+    "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
 ]
 
 
@@ -38,35 +41,22 @@ def _check_input(input: Tensor, dims: int, name: str) -> None:
         )
 
 
-def _as_2d(input: Tensor, dims: int) -> Tensor:
-    """A 1-d pool runs as a 2-d one over a height-1 image: (..., L) -> (..., 1, L)."""
-    return input.unsqueeze(-2) if dims == 1 else input
-
-
-def _from_2d(output, dims: int):
-    if dims == 2:
-        return output
-    if isinstance(output, tuple):
-        return tuple(o.squeeze(-2) for o in output)
-    return output.squeeze(-2)
-
-
 def pool_geometry(in_size: tuple, kernel_size, stride, padding, dilation, ceil_mode: bool, dims: int,
                   name: str, max_pad: str) -> PoolGeometry:
-    """Check PyTorch's pooling arguments and place the windows (2-d geometry; 1-d gets height 1)."""
+    """Check PyTorch's pooling arguments and place the windows (one entry per spatial dim)."""
     kernel = expand_param(kernel_size, dims, name, "kernel_size")
     stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
         expand_param(stride, dims, name, "stride")
     pads = expand_param(padding, dims, name, "padding")
     dilation = expand_param(dilation, dims, name, "dilation")
     if any(v <= 0 for v in kernel + stride + dilation):
-        raise ValueError(f"{name}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
+        raise RuntimeError(f"{name}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive")
     out, pad_pairs = [], []
     for n, k, s, p, d in zip(in_size, kernel, stride, pads, dilation):
         reach = d * (k - 1) + 1
         limit = reach / 2 if max_pad == "effective" else k / 2
         if p < 0 or p > limit:
-            raise ValueError(
+            raise RuntimeError(
                 f"{name}: padding should be at most half of the {'effective ' if max_pad == 'effective' else ''}"
                 f"kernel size ({limit:g}), got padding {pads} for kernel_size {kernel}"
                 + (f" and dilation {dilation}" if max_pad == "effective" else "")
@@ -83,8 +73,6 @@ def pool_geometry(in_size: tuple, kernel_size, stride, padding, dilation, ceil_m
         extra = max(0, (size - 1) * s + reach - (n + 2 * p))   # ceil_mode's extra padding on the right
         out.append(size)
         pad_pairs.append((p, p + extra))
-    if dims == 1:
-        return PoolGeometry((1,) + kernel, (1,) + stride, (1,) + dilation, ((0, 0),) + tuple(pad_pairs), (1,) + tuple(out))
     return PoolGeometry(kernel, stride, dilation, tuple(pad_pairs), tuple(out))
 
 
@@ -93,7 +81,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     _check_input(input, dims, name)
     geometry = pool_geometry(tuple(input.shape[-dims:]), kernel_size, stride, padding, dilation, ceil_mode,
                              dims, name, "effective")
-    return _from_2d(MaxPool.apply(_as_2d(input, dims), geometry, bool(return_indices)), dims)
+    return MaxPool.apply(input, geometry, bool(return_indices))
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
@@ -111,6 +99,15 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d")
 
 
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Max over kd x kh x kw windows (padding is -inf). input: (N, C, D, H, W) or (C, D, H, W).
+
+    With ``return_indices`` also the argmax as d*H*W + h*W + w (int64).
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d")
+
+
 # ---------------------------------------------------------------------------- average pooling
 def _window_counts(n: int, k: int, s: int, p: int, size: int, include_pad: bool) -> np.ndarray:
     """How many elements each window of one axis averages (PyTorch's rule)."""
@@ -125,20 +122,19 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     _check_input(input, dims, name)
     geometry = pool_geometry(tuple(input.shape[-dims:]), kernel_size, stride, padding, 1, ceil_mode, dims,
                              name, "kernel")
-    x = _as_2d(input, dims)
     if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError(f"{name}: divisor_override must be non-zero")
         scale = 1.0 / divisor_override
     else:
         counts = [_window_counts(n, k, s, p, size, count_include_pad) for n, k, s, (p, _), size in
-                  zip(x.shape[-2:], geometry.kernel, geometry.stride, geometry.padding, geometry.out_size)]
-        divisor = np.outer(counts[0], counts[1])
+                  zip(input.shape[-dims:], geometry.kernel, geometry.stride, geometry.padding, geometry.out_size)]
+        divisor = functools.reduce(np.multiply.outer, counts)   # a window's count is the product of its axes'
         if (divisor == divisor.flat[0]).all():
             scale = 1.0 / float(divisor.flat[0])   # a Python float: no float64 upcast
         else:
-            scale = array_module_of(x._data).asarray(1.0 / divisor, dtype=x.dtype)
-    return _from_2d(AvgPool.apply(x, geometry, scale), dims)
+            scale = array_module_of(input._data).asarray(1.0 / divisor, dtype=input.dtype)
+    return AvgPool.apply(input, geometry, scale)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -158,13 +154,20 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                      "avg_pool2d")
 
 
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """Mean over kd x kh x kw windows, the divisor as in ``avg_pool2d``. input: (N, C, D, H, W) or (C, D, H, W)."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3,
+                     "avg_pool3d")
+
+
 # ---------------------------------------------------------------------------- adaptive pools
 def _adaptive_size(output_size, in_size: tuple, dims: int, name: str) -> tuple:
     if output_size is None or isinstance(output_size, int):
         output_size = (output_size,) * dims
     output_size = tuple(output_size)
     if len(output_size) != dims:
-        raise ValueError(f"{name}: output_size must be an int or {dims} values, got {output_size!r}")
+        raise RuntimeError(f"{name}: output_size must be an int or {dims} values, got {output_size!r}")
     sizes = tuple(n if o is None else int(o) for o, n in zip(output_size, in_size))
     if any(s <= 0 for s in sizes):
         raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
@@ -179,7 +182,7 @@ def adaptive_windows(n: int, out: int):
 
 def _divisible_geometry(in_size: tuple, out_size: tuple) -> PoolGeometry:
     kernel = tuple(n // o for n, o in zip(in_size, out_size))
-    return PoolGeometry(kernel, kernel, (1, 1), ((0, 0), (0, 0)), tuple(out_size))
+    return PoolGeometry(kernel, kernel, (1,) * len(kernel), ((0, 0),) * len(kernel), tuple(out_size))
 
 
 def _averaging_matrix(n: int, out: int, like) -> Tensor:
@@ -191,18 +194,34 @@ def _averaging_matrix(n: int, out: int, like) -> Tensor:
     return Tensor._make(array_module_of(like._data).asarray(matrix, dtype=like.dtype))
 
 
+def _average_along(x: Tensor, axis: int, n_out: int) -> Tensor:
+    """Average the adaptive windows of one spatial axis (negative ``axis``) with a small matrix P.
+
+    The last axis is x @ P^T; an earlier one is P @ x with the axes after it flattened into columns.
+    """
+    n = x.shape[axis]
+    matrix = _averaging_matrix(n, n_out, x)
+    if axis == -1:
+        return matmul(x, matrix.mT)
+    lead, rest = tuple(x.shape[:axis]), tuple(x.shape[axis + 1:])
+    y = matmul(matrix, x.reshape(lead + (n, math.prod(rest))))
+    return y.reshape(lead + (n_out,) + rest)
+
+
 def _adaptive_avg(input, output_size, dims, name):
     _check_input(input, dims, name)
-    x = _as_2d(input, dims)
-    in_size = tuple(x.shape[-2:])
-    out_size = ((1,) if dims == 1 else ()) + _adaptive_size(output_size, in_size[2 - dims:], dims, name)
+    in_size = tuple(input.shape[-dims:])
+    out_size = _adaptive_size(output_size, in_size, dims, name)
     if all(n % o == 0 for n, o in zip(in_size, out_size)):
-        kernel = _divisible_geometry(in_size, out_size)
-        return _from_2d(AvgPool.apply(x, kernel, 1.0 / math.prod(kernel.kernel)), dims)
-    # Windows of varying size: average rows then columns with two small matrices,
-    # y = P_h @ x @ P_w^T (each window is a rectangle, so the two averages compose).
-    rows, columns = _averaging_matrix(in_size[0], out_size[0], x), _averaging_matrix(in_size[1], out_size[1], x)
-    return _from_2d(matmul(matmul(rows, x), columns.mT), dims)
+        geometry = _divisible_geometry(in_size, out_size)
+        return AvgPool.apply(input, geometry, 1.0 / math.prod(geometry.kernel))
+    # Windows of varying size: average along one axis at a time with a small matrix (2-d:
+    # y = P_h @ x @ P_w^T). Each window is a box, so the per-axis averages compose.
+    y = input
+    for axis in range(-dims, 0):
+        if y.shape[axis] != out_size[axis]:
+            y = _average_along(y, axis, out_size[axis])
+    return y
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
@@ -215,52 +234,49 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d")
 
 
-def _adaptive_argmax(x, in_size: tuple, out_size: tuple):
-    """Flat argmax h*W + w of every adaptive window (first maximum in row-major order), no gradient.
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Mean over an output_size (int, triple, None entries keep the input's size) grid of adaptive windows."""
+    return _adaptive_avg(input, output_size, 3, "adaptive_avg_pool3d")
 
-    Max over each window's columns, then over its rows: the first row holding the window's maximum,
-    and in it the first column, is exactly the first maximum of a row-major scan.
+
+def _adaptive_argmax(x, in_size: tuple, out_size: tuple):
+    """Flat argmax (h*W + w in 2-d) of every adaptive window, first maximum in row-major order; no gradient.
+
+    Max over each window's last axis, then over the axis before it, and so on: the first row holding
+    the window's maximum, and in it the first column, is exactly the first maximum of a row-major scan.
     """
     xp = array_module_of(x)
-    (h, w), (oh, ow) = in_size, out_size
-    best, best_col = None, None
-    col_start, col_end = adaptive_windows(w, ow)
-    for t in range(int((col_end - col_start).max())):      # offsets into the widest window
-        col = xp.asarray(np.minimum(col_start + t, col_end - 1))  # short windows repeat their last column
-        candidate = x[..., col]                                   # (..., H, ow)
-        if best is None:
-            best, best_col = candidate, xp.broadcast_to(col, candidate.shape).copy()
-        else:
-            better = candidate > best
-            best = xp.where(better, candidate, best)
-            best_col = xp.where(better, col, best_col)
-    row_start, row_end = adaptive_windows(h, oh)
-    top, index = None, None
-    for t in range(int((row_end - row_start).max())):
-        row = xp.asarray(np.minimum(row_start + t, row_end - 1))
-        candidate = best[..., row, :]                             # (..., oh, ow)
-        flat = row[:, None] * w + best_col[..., row, :]
-        if top is None:
-            top, index = candidate, flat
-        else:
-            better = candidate > top
-            top, index = xp.where(better, candidate, top), xp.where(better, flat, index)
+    best, index, place = x, None, 1     # index: the flat position within the axes reduced so far
+    for axis in range(-1, -len(in_size) - 1, -1):
+        start, end = adaptive_windows(in_size[axis], out_size[axis])
+        top = top_index = None
+        for t in range(int((end - start).max())):                # offsets into the widest window
+            position = xp.asarray(np.minimum(start + t, end - 1))  # short windows repeat their last element
+            candidate = xp.take(best, position, axis=axis)
+            flat = position.reshape((-1,) + (1,) * (-1 - axis)) * place
+            if index is not None:
+                flat = flat + xp.take(index, position, axis=axis)
+            if top is None:
+                top, top_index = candidate, xp.broadcast_to(flat, candidate.shape)
+            else:
+                better = candidate > top
+                top, top_index = xp.where(better, candidate, top), xp.where(better, flat, top_index)
+        best, index, place = top, top_index, place * in_size[axis]
     return index.astype(xp.int64)
 
 
 def _adaptive_max(input, output_size, return_indices, dims, name):
     _check_input(input, dims, name)
-    x = _as_2d(input, dims)
-    in_size = tuple(x.shape[-2:])
-    out_size = ((1,) if dims == 1 else ()) + _adaptive_size(output_size, in_size[2 - dims:], dims, name)
+    in_size = tuple(input.shape[-dims:])
+    out_size = _adaptive_size(output_size, in_size, dims, name)
     if all(n % o == 0 for n, o in zip(in_size, out_size)):
-        return _from_2d(MaxPool.apply(x, _divisible_geometry(in_size, out_size), bool(return_indices)), dims)
+        return MaxPool.apply(input, _divisible_geometry(in_size, out_size), bool(return_indices))
     # Varying windows: find each window's argmax outside the graph, then gather it (whose backward
     # scatter-adds dy into the argmax, summing where windows overlap).
-    index = Tensor._make(_adaptive_argmax(x._data, in_size, out_size))
-    lead = x.shape[:-2]
-    y = gather(x.reshape(lead + (-1,)), -1, index.reshape(lead + (-1,))).reshape(lead + out_size)
-    return _from_2d((y, index) if return_indices else y, dims)
+    index = Tensor._make(_adaptive_argmax(input._data, in_size, out_size))
+    lead = tuple(input.shape[:-dims])
+    y = gather(input.reshape(lead + (-1,)), -1, index.reshape(lead + (-1,))).reshape(lead + out_size)
+    return (y, index) if return_indices else y
 
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
@@ -271,6 +287,11 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max over an output_size grid of adaptive windows; with ``return_indices`` the argmax as h*W + w."""
     return _adaptive_max(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Max over an output_size grid of adaptive windows; with ``return_indices`` the argmax as d*H*W + h*W + w."""
+    return _adaptive_max(input, output_size, return_indices, 3, "adaptive_max_pool3d")
 
 
 # ---------------------------------------------------------------------------- unpooling
@@ -301,3 +322,8 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """The partial inverse of max_pool2d: y.flatten(-2)[..., indices] = input, zeros elsewhere."""
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool3d: y.flatten(-3)[..., indices] = input, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3, "max_unpool3d")

@@ -1,0 +1,78 @@
+"""Process-wide settings (tinynn/settings.py) and the compute-library switches (tinynn/backends/)."""
+import warnings
+
+import pytest
+
+import tinynn
+import tinynn.settings as settings
+
+
+def test_compile_returns_its_argument_and_says_so_once(monkeypatch):
+    monkeypatch.setattr(settings, "_compile_notice_given", False)
+    model = tinynn.nn.Linear(2, 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert tinynn.compile(model) is model
+        assert tinynn.compile(model, mode="reduce-overhead", fullgraph=True) is model
+
+        @tinynn.compile
+        def double(x):
+            return 2 * x
+
+        @tinynn.compile(dynamic=True)
+        def triple(x):
+            return 3 * x
+
+    assert double(2) == 4 and triple(2) == 6
+    assert [str(w.message) for w in caught] == ["tinynn.compile: tinynn has no compiler; the model runs eagerly, unchanged"]
+    with pytest.raises(TypeError, match="module or a function"):
+        tinynn.compile(3)
+
+
+def test_determinism_and_matmul_precision_are_recorded_and_checked():
+    tinynn.use_deterministic_algorithms(True, warn_only=True)
+    assert tinynn.are_deterministic_algorithms_enabled() and tinynn.is_deterministic_algorithms_warn_only_enabled()
+    tinynn.use_deterministic_algorithms(False)
+    assert not tinynn.are_deterministic_algorithms_enabled()
+    with pytest.raises(TypeError, match="bool"):
+        tinynn.use_deterministic_algorithms("yes")
+    tinynn.set_float32_matmul_precision("high")
+    assert tinynn.get_float32_matmul_precision() == "high"
+    tinynn.set_float32_matmul_precision("highest")
+    with pytest.raises(RuntimeError, match="'highest', 'high' or 'medium'"):
+        tinynn.set_float32_matmul_precision("low")
+
+
+def test_thread_counts(monkeypatch):
+    monkeypatch.setitem(settings._threads, "intra", None)
+    assert tinynn.get_num_threads() >= 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # without threadpoolctl the BLAS threads stay as they are
+        tinynn.set_num_threads(1)
+    assert tinynn.get_num_threads() == 1
+    with pytest.raises(RuntimeError, match="positive"):
+        tinynn.set_num_threads(0)
+    tinynn.set_num_interop_threads(2)
+    assert tinynn.get_num_interop_threads() == 2
+
+
+def test_backend_switches_programs_set():
+    import tinynn.backends.cudnn as cudnn
+
+    tinynn.backends.cudnn.benchmark = True
+    assert cudnn.benchmark is True
+    tinynn.backends.cudnn.benchmark = False
+    assert tinynn.backends.cudnn.is_available() is False and tinynn.backends.mps.is_available() is False
+    assert tinynn.backends.cuda.matmul.allow_tf32 is False
+    tinynn.backends.cuda.enable_flash_sdp(False)
+    assert not tinynn.backends.cuda.flash_sdp_enabled()
+    tinynn.backends.cuda.enable_flash_sdp(True)
+    assert isinstance(tinynn.backends.cpu.get_cpu_capability(), str)
+
+
+def test_onnx_imports_and_says_what_it_cannot_do():
+    import tinynn.onnx
+
+    assert tinynn.onnx.is_in_onnx_export() is False
+    with pytest.raises(NotImplementedError, match="not implemented in tinynn yet"):
+        tinynn.onnx.export(tinynn.nn.Linear(1, 1), tinynn.ones(1, 1), "model.onnx")

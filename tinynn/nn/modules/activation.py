@@ -1,0 +1,3 @@
+"""``torch.nn.modules.activation`` (PyTorch keeps MultiheadAttention here too)."""
+from ..activation import *  # noqa: F401,F403
+from ..attention import MultiheadAttention  # noqa: F401

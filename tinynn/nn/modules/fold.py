@@ -1,0 +1,2 @@
+"""``torch.nn.modules.fold``."""
+from ..fold import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""``torch.nn.modules.lazy``."""
+from ..lazy import *  # noqa: F401,F403

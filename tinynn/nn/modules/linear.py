@@ -1,0 +1,3 @@
+"""``torch.nn.modules.linear``."""
+from ..lazy import LazyLinear  # noqa: F401
+from ..linear import Bilinear, Identity, Linear  # noqa: F401

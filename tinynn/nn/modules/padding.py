@@ -1,0 +1,2 @@
+"""``torch.nn.modules.padding``."""
+from ..padding import *  # noqa: F401,F403

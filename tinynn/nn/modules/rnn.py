@@ -1,0 +1,2 @@
+"""``torch.nn.modules.rnn``."""
+from ..recurrent import *  # noqa: F401,F403

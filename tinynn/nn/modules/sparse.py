@@ -1,0 +1,2 @@
+"""``torch.nn.modules.sparse`` (PyTorch's Embedding lives here)."""
+from ..embedding import *  # noqa: F401,F403

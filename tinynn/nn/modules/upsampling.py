@@ -1,0 +1,2 @@
+"""``torch.nn.modules.upsampling``."""
+from ..upsampling import *  # noqa: F401,F403

@@ -1,0 +1,161 @@
+"""Running (cumulative) operations along a dim: cummax, cummin, logcumsumexp, and the linear
+recurrence h_k = b_k + a_k h_{k-1} that the backwards of cumprod and logcumsumexp run.
+
+(``cumsum`` lives in reduce.py, ``cumprod`` in product.py.) A running maximum is a selection:
+each output is one of the inputs, so ``cummax`` finds the indices on raw arrays and then picks the
+values with ``gather``, whose backward adds each output's gradient to the input it came from.
+"""
+from __future__ import annotations
+
+import collections
+
+from ..autograd.function import Op
+from ..backend import array_module_of
+from ..tensor import Tensor
+from .arithmetic import promote
+from .dims import wrap_dim
+
+__all__ = ["cummax", "cummin", "logcumsumexp"]
+
+# PyTorch returns named tuples of these names (torch.return_types.cummax ...)
+_CumMax = collections.namedtuple("cummax", ["values", "indices"])
+_CumMin = collections.namedtuple("cummin", ["values", "indices"])
+
+
+def _running_extreme_indices(x, dim: int, largest: bool):
+    """For each position i along ``dim``, the index of the running max (min) of x_0 ... x_i.
+
+    As in PyTorch, a later element equal to the running extreme takes over the index, and a nan
+    counts as the extreme from where it appears (each later nan taking over in turn). Positions
+    where x equals its running extreme (or is nan) are "records"; each output index is the last
+    record so far, a running maximum of the record positions.
+    """
+    xp = array_module_of(x)
+    running = (xp.maximum if largest else xp.minimum).accumulate(x, axis=dim)
+    record = x == running
+    if x.dtype.kind == "f":
+        record |= xp.isnan(x)
+    shape = [1] * x.ndim
+    shape[dim] = x.shape[dim]
+    positions = xp.arange(x.shape[dim], dtype="int64").reshape(shape)
+    return xp.maximum.accumulate(xp.where(record, positions, 0), axis=dim)
+
+
+def _cumulative_extreme(input: Tensor, dim: int, largest: bool, name: str):
+    from .indexing import gather
+
+    d = wrap_dim(dim, input.ndim, name)
+    result = _CumMax if largest else _CumMin
+    if input.ndim == 0:
+        xp = array_module_of(input._data)
+        return result(input * 1 if input.requires_grad else input.clone(), Tensor._make(xp.zeros((), "int64")))
+    indices = Tensor._make(_running_extreme_indices(input._data, d, largest))
+    return result(gather(input, d, indices), indices)
+
+
+def cummax(input: Tensor, dim: int):
+    """(values, indices): the running maximum along ``dim`` and where each was found.
+
+    Ties take the later index; nan propagates. Gradients go to the element each value came from.
+    """
+    return _cumulative_extreme(input, dim, True, "cummax")
+
+
+def cummin(input: Tensor, dim: int):
+    """(values, indices): the running minimum along ``dim`` and where each was found."""
+    return _cumulative_extreme(input, dim, False, "cummin")
+
+
+# ---------------------------------------------------------------------------- linear recurrences
+def shifted(t: Tensor, dim: int, step: int, fill=0) -> Tensor:
+    """``t`` moved one place along ``dim``, ``fill`` entering: step +1 gives out_k = t_{k-1}
+    (out_0 = fill), step -1 gives out_k = t_{k+1} (the last is fill)."""
+    from .join import cat, narrow
+
+    n = t.shape[dim]
+    edge_shape = list(t.shape)
+    edge_shape[dim] = 1
+    edge = Tensor._make(array_module_of(t._data).full(edge_shape, fill, dtype=t.dtype))
+    if step > 0:
+        return cat([edge, narrow(t, dim, 0, n - 1)], dim)
+    return cat([narrow(t, dim, 1, n - 1), edge], dim)
+
+
+class LinearScan(Op):
+    """The first-order linear recurrence along ``dim``:
+
+        h_k = b_k + a_k h_{k-1}   (h_{-1} = 0),     or, with ``reverse``,   h_k = b_k + a_k h_{k+1}.
+
+    Backward: the adjoint runs the other way, lam_k = g_k + a_{k+1} lam_{k+1} (a reverse scan of the
+    gradient with the coefficients moved one place); then dL/db = lam and dL/da_k = lam_k h_{k-1}.
+    The backward is the same op, so derivatives of every order work. One step per position: a
+    Python loop over ``dim``, each step vectorised over the other dims.
+    """
+
+    @staticmethod
+    def forward(ctx, b, a, dim, reverse):
+        b, a = promote(b, a)
+        h = array_module_of(b).empty_like(b)
+        n = b.shape[dim]
+        lead = (slice(None),) * dim
+        previous = None
+        for k in (range(n - 1, -1, -1) if reverse else range(n)):
+            at = lead + (k,)
+            previous = b[at] if previous is None else b[at] + a[at] * previous
+            h[at] = previous
+        ctx.dim, ctx.reverse = dim, reverse
+        ctx.save_for_backward(a, h)
+        return h
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, h = ctx.saved_tensors
+        dim, reverse = ctx.dim, ctx.reverse
+        toward = +1 if reverse else -1  # where the adjoint's coefficient comes from
+        lam = LinearScan.apply(grad, shifted(a, dim, toward), dim, not reverse)
+        need_b, need_a = ctx.needs_input_grad[:2]
+        return (lam if need_b else None), (lam * shifted(h, dim, -toward) if need_a else None)
+
+
+# ---------------------------------------------------------------------------- logcumsumexp
+class LogCumSumExp(Op):
+    """y_i = log sum_{j <= i} e^(x_j) along ``dim`` (accumulated pairwise by logaddexp: no overflow);
+
+    dL/dx_j = sum_{i >= j} g_i e^(x_j - y_i) = e^(x_j - y_j) S_j,  S_j = sum_{i >= j} g_i e^(y_j - y_i).
+
+    Written as e^(x_j) times a sum of g_i e^(-y_i) it would overflow for very negative y. Here every
+    exponent is <= 0 (y never decreases), and S obeys S_j = g_j + e^(y_j - y_{j+1}) S_{j+1}: a linear
+    recurrence run from the end, with coefficients in (0, 1].
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = array_module_of(x).logaddexp.accumulate(x, axis=dim)
+        ctx.dim = dim
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .join import cat, narrow
+        from .unary import exp
+
+        x, y = ctx.saved_tensors
+        dim, n = ctx.dim, x.shape[ctx.dim]
+        end_shape = list(y.shape)
+        end_shape[dim] = 1
+        # the coefficients e^(y_j - y_{j+1}); a 1 after the last position, where none is used
+        steps = [narrow(y, dim, 0, n - 1) - narrow(y, dim, 1, n - 1)] if n > 1 else []
+        steps.append(Tensor._make(array_module_of(y._data).zeros(end_shape, dtype=y.dtype)))
+        decay = exp(cat(steps, dim))
+        return exp(x - y) * LinearScan.apply(grad, decay, dim, True)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(input), dim))`` computed stably (float tensors only, as in PyTorch)."""
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"logcumsumexp: expected a floating point tensor, got {input.dtype}")
+    d = wrap_dim(dim, input.ndim, "logcumsumexp")
+    if input.ndim == 0:
+        return input * 1 if input.requires_grad else input.clone()
+    return LogCumSumExp.apply(input, d)

@@ -1,0 +1,174 @@
+"""Hyperbolic and inverse trigonometric functions: sinh cosh asin acos asinh acosh atanh.
+
+(``sin cos tan atan`` live in ``unary.py`` with the other elementwise functions.) Integer inputs
+compute in the default float dtype, as in PyTorch. Outside its domain a function gives nan, and so
+does its gradient (``asin(2.0)``); at the edges the derivative is infinite (``acos`` at 1).
+NumPy spells the inverses ``arcsin ...``; PyTorch accepts both spellings, and so does tinynn.
+"""
+from __future__ import annotations
+
+from ..autograd.function import Op
+from ..backend import array_module_of
+from ..tensor import Tensor
+from .unary import _floating
+
+__all__ = [
+    "acos",
+    "acosh",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctanh",
+    "asin",
+    "asinh",
+    "atanh",
+    "cosh",
+    "sinh",
+]
+
+
+class Sinh(Op):
+    """y = sinh x = (e^x - e^-x) / 2;  dy/dx = cosh x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).sinh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * cosh(x)
+
+
+class Cosh(Op):
+    """y = cosh x = (e^x + e^-x) / 2;  dy/dx = sinh x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).cosh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * sinh(x)
+
+
+class Asin(Op):
+    """y = arcsin x  (|x| <= 1);  dy/dx = 1 / sqrt(1 - x^2)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).arcsin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (1 - x * x) ** 0.5
+
+
+class Acos(Op):
+    """y = arccos x  (|x| <= 1);  dy/dx = -1 / sqrt(1 - x^2)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).arccos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad / (1 - x * x) ** 0.5
+
+
+class Asinh(Op):
+    """y = arsinh x = ln(x + sqrt(x^2 + 1));  dy/dx = 1 / sqrt(x^2 + 1)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).arcsinh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * x + 1) ** 0.5
+
+
+class Acosh(Op):
+    """y = arcosh x = ln(x + sqrt(x^2 - 1))  (x >= 1);  dy/dx = 1 / sqrt(x^2 - 1)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).arccosh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * x - 1) ** 0.5
+
+
+class Atanh(Op):
+    """y = artanh x = ln((1 + x) / (1 - x)) / 2  (|x| < 1);  dy/dx = 1 / (1 - x^2)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).arctanh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (1 - x * x)
+
+
+def sinh(input: Tensor) -> Tensor:
+    return Sinh.apply(input)
+
+
+def cosh(input: Tensor) -> Tensor:
+    return Cosh.apply(input)
+
+
+def asin(input: Tensor) -> Tensor:
+    return Asin.apply(input)
+
+
+def acos(input: Tensor) -> Tensor:
+    return Acos.apply(input)
+
+
+def asinh(input: Tensor) -> Tensor:
+    return Asinh.apply(input)
+
+
+def acosh(input: Tensor) -> Tensor:
+    return Acosh.apply(input)
+
+
+def atanh(input: Tensor) -> Tensor:
+    return Atanh.apply(input)
+
+
+arcsin, arccos, arcsinh, arccosh, arctanh = asin, acos, asinh, acosh, atanh
