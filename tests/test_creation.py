@@ -304,7 +304,9 @@ def test_sizes_by_keyword_as_pytorch_accepts_them():
     for make in (tinynn.zeros, tinynn.ones, tinynn.empty, tinynn.rand, tinynn.randn):
         assert make(size=(2, 3)).shape == (2, 3)
     assert tinynn.zeros(size=[4]).shape == (4,)
-    assert tinynn.zeros(2, dtype=tinynn.float64, layout=tinynn.strided if hasattr(tinynn, "strided") else None).dtype == tinynn.float64
+    assert tinynn.zeros(2, dtype=tinynn.float64, layout=tinynn.strided).dtype == tinynn.float64
+    with pytest.raises(RuntimeError, match="only dense"):
+        tinynn.zeros(2, layout=tinynn.sparse_coo)
     with pytest.raises(TypeError, match="both"):
         tinynn.zeros(2, size=(3,))
     with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):

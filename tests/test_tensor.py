@@ -170,3 +170,13 @@ def test_new_tensor_copies_its_data_with_selfs_dtype():
 def test_device_kind_flags_pytorch_programs_read():
     x = tinynn.ones(2)
     assert not (x.is_xpu or x.is_mps or x.is_meta or x.is_quantized or x.is_sparse or x.is_nested)
+
+
+def test_legacy_new_pin_memory_and_data_ptr():
+    x = tinynn.ones(2, dtype=tinynn.float64)
+    assert x.new(3).shape == (3,) and x.new(3).dtype == tinynn.float64
+    assert x.new([1, 2]).tolist() == [1.0, 2.0] and x.new().shape == (0,)
+    assert x.pin_memory() is x and not x.is_pinned()
+    assert x.data_ptr() == x.numpy().__array_interface__["data"][0]
+    assert x[1:].data_ptr() == x.data_ptr() + 8                    # a view starts one float64 later
+    assert tinynn.zeros(2, dtype=tinynn.uint16).dtype == tinynn.uint16

@@ -8,7 +8,7 @@ from . import backend, dtypes
 backend.keep_freed_memory()  # avoids thousands of page faults per training step (see backend.py)
 from .dtypes import (  # noqa: F401
     bfloat16, bool, can_cast, double, finfo, float, float16, float32, float64, get_default_dtype, half, iinfo,
-    int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8,
+    int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8, uint16, uint32, uint64,
 )
 from .backend import device, get_default_device, set_default_device  # noqa: F401
 from .tensor import Tensor  # noqa: F401
@@ -33,11 +33,13 @@ from . import linalg  # noqa: F401,E402  (torch.linalg)
 from . import amp  # noqa: F401,E402
 from .amp import autocast  # noqa: F401,E402  (torch.autocast)
 from . import sparse  # noqa: F401,E402  (torch.sparse)
+from . import distributions  # noqa: F401,E402  (torch.distributions)
 from .sparse import (  # noqa: F401,E402
     layout, sparse_bsc, sparse_bsr, sparse_coo, sparse_coo_tensor, sparse_csc, sparse_csr, spmm, strided,
 )
 from .serialization import load, save  # noqa: F401,E402
 from . import backends, onnx, testing  # noqa: F401,E402  (torch.backends, torch.onnx, torch.testing)
+from . import func, hub  # noqa: F401,E402  (torch.func, torch.hub)
 from .settings import (  # noqa: F401,E402
     are_deterministic_algorithms_enabled, compile, get_float32_matmul_precision, get_num_interop_threads,
     get_num_threads, is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,

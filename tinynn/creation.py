@@ -181,7 +181,7 @@ def _size_keyword(kwargs: dict, name: str):
     size = kwargs.pop("size", None)
     kwargs.pop("pin_memory", None), kwargs.pop("memory_format", None)
     layout = kwargs.pop("layout", None)
-    if layout is not None and str(layout) != "torch.strided":
+    if layout is not None and getattr(layout, "name", layout) != "strided":
         raise RuntimeError(f"{name}(): tinynn makes only dense (strided) tensors, got layout={layout}")
     if kwargs.pop("out", None) is not None:
         raise RuntimeError(f"{name}(): out= is not supported by tinynn; use the returned tensor")

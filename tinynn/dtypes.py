@@ -17,6 +17,7 @@ float16 = half = np.dtype("float16")
 float32 = float = np.dtype("float32")
 float64 = double = np.dtype("float64")
 uint8 = np.dtype("uint8")
+uint16, uint32, uint64 = np.dtype("uint16"), np.dtype("uint32"), np.dtype("uint64")   # PyTorch 2.3+
 int8 = np.dtype("int8")
 int16 = short = np.dtype("int16")
 int32 = int = np.dtype("int32")

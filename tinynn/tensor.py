@@ -88,7 +88,7 @@ class Tensor:
         return self.device.type == "cuda"
 
     # tinynn runs on the CPU (NumPy) or on CUDA (CuPy) only
-    is_xpu = is_mps = is_meta = is_quantized = is_sparse = is_nested = False
+    is_xpu = is_mps = is_meta = is_quantized = is_sparse = is_sparse_csr = is_nested = False
 
     @property
     def ndim(self) -> int:
@@ -356,6 +356,28 @@ class Tensor:
     def cpu(self) -> "Tensor":
         return self.to(device="cpu")
 
+    def pin_memory(self, device=None) -> "Tensor":
+        """Itself: tinynn does not page-lock host memory (CuPy copies from ordinary memory just as
+        well), so ``x.pin_memory().to("cuda", non_blocking=True)`` works as an ordinary copy."""
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
+    def data_ptr(self) -> int:
+        """The address of the first element (NumPy's or CuPy's data pointer)."""
+        data = self._data
+        return int(data.data.ptr) if hasattr(data.data, "ptr") else int(data.__array_interface__["data"][0])
+
+    def new(self, *args, **kwargs) -> "Tensor":
+        """The legacy ``x.new(...)``: ``x.new(2, 3)`` (uninitialised), ``x.new(data)`` or ``x.new()``
+        (empty), with x's dtype and device. Prefer ``x.new_empty`` / ``x.new_tensor``."""
+        kwargs.setdefault("dtype", self._data.dtype)
+        kwargs.setdefault("device", self.device)
+        if not args:
+            args = (0,)
+        return Tensor(*args, **kwargs)
+
     def cuda(self, device=None) -> "Tensor":
         return self.to(device="cuda" if device is None else backend.device("cuda", _cuda_index(device)))
 
@@ -511,7 +533,7 @@ class Tensor:
         if isinstance(value, Tensor):
             value = value._data
         try:
-            self._data[to_index_key(index)] = value
+            self._data[to_index_key(index, self._data)] = value
         except ValueError as err:
             raise RuntimeError(f"__setitem__: {err}") from None
         self._bump_version()

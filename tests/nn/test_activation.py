@@ -225,3 +225,16 @@ def test_zero_dim_input(fn):
     y = fn(tinynn.tensor(np.array(0.7)))
     assert y.shape == () and isinstance(y._data, array_module_of(y._data).ndarray)  # an array, not a scalar
     check_gradients(fn, np.array(0.7), second_order=False)
+
+
+# ---------------------------------------------------------------------------- Softmax2d
+@needs_torch
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 2, 4)])
+def test_softmax2d_is_a_softmax_over_channels_and_matches_torch(shape):
+    x = rand(*shape, seed=4)
+    assert_matches_torch(nn.Softmax2d(), torch.nn.Softmax2d(), x)
+    assert_close(nn.Softmax2d()(tinynn.tensor(x)).sum(-3), np.ones(shape[:-3] + shape[-2:]))
+    check_gradients(nn.Softmax2d(), x[..., :2, :2])
+    assert repr(nn.Softmax2d()) == "Softmax2d()"
+    with pytest.raises(ValueError, match="Softmax2d: expected input to be 3D or 4D, got 2D instead"):
+        nn.Softmax2d()(tinynn.randn(2, 3))

@@ -8,8 +8,8 @@ import pytest
 
 import tinynn
 import tinynn.nn as nn
-from tinynn.nn.utils import (clip_grad_norm_, clip_grad_value_, get_total_norm, parameters_to_vector,
-                             vector_to_parameters)
+from tinynn.nn.utils import (clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm,
+                             parameters_to_vector, vector_to_parameters)
 from tests.helpers import assert_close, needs_torch, rand, torch
 
 SHAPES = [(3, 4), (5,), (2, 2, 2)]
@@ -137,3 +137,50 @@ def test_vector_to_parameters_errors():
         vector_to_parameters(np.zeros(8), model.parameters())
     with pytest.raises(RuntimeError, match="at least 8 elements"):
         vector_to_parameters(tinynn.zeros(5), model.parameters())
+
+
+# ---------------------------------------------------------------------------- the rest of PyTorch's contract
+@needs_torch
+@pytest.mark.parametrize("norm_type", [0.0, -math.inf, 0.5])
+def test_get_total_norm_unusual_orders_match_torch(norm_type):
+    ours, theirs = _params_with_grads(tinynn), _params_with_grads(torch)
+    assert_close(get_total_norm([p.grad for p in ours], norm_type),
+                 torch.nn.utils.get_total_norm([p.grad for p in theirs], norm_type))
+    assert_close(clip_grad_norm_(ours, 0.1, norm_type), torch.nn.utils.clip_grad_norm_(theirs, 0.1, norm_type))
+    for p, q in zip(ours, theirs):
+        assert_close(p.grad, q.grad)
+
+
+@needs_torch
+@pytest.mark.parametrize("foreach", [None, True, False])
+def test_clip_grads_with_norm_and_foreach_match_torch(foreach):
+    ours, theirs = _params_with_grads(tinynn, scale=3.0), _params_with_grads(torch, scale=3.0)
+    total_ours = get_total_norm([p.grad for p in ours], 2.0, foreach=foreach)
+    total_theirs = torch.nn.utils.get_total_norm([p.grad for p in theirs], 2.0, foreach=foreach)
+    clip_grads_with_norm_(ours, 0.5, total_ours * 2, foreach=foreach)   # any total norm the caller chooses
+    torch.nn.utils.clip_grads_with_norm_(theirs, 0.5, total_theirs * 2, foreach=foreach)
+    for p, q in zip(ours, theirs):
+        assert_close(p.grad, q.grad)
+    assert_close(clip_grad_norm_(ours, 0.1, foreach=foreach), torch.nn.utils.clip_grad_norm_(theirs, 0.1, foreach=foreach))
+
+
+@needs_torch
+@pytest.mark.cpu_only
+def test_nonfinite_gradients_match_torch():
+    ours, theirs = _params_with_grads(tinynn), _params_with_grads(torch)
+    ours[1].grad.numpy()[0] = np.inf
+    theirs[1].grad[0] = np.inf
+    with pytest.raises(RuntimeError) as ours_error:
+        clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError) as theirs_error:
+        torch.nn.utils.clip_grad_norm_(theirs, 1.0, error_if_nonfinite=True)
+    assert str(ours_error.value) == str(theirs_error.value)
+    clip_grad_norm_(ours, 1.0)          # error_if_nonfinite=False: scaled by 1 / inf, as PyTorch does
+    torch.nn.utils.clip_grad_norm_(theirs, 1.0)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
+
+
+def test_parameters_to_vector_of_nothing():
+    with pytest.raises(ValueError, match="at least one parameter"):
+        parameters_to_vector([])

@@ -9,7 +9,7 @@ import pytest
 
 import tinynn
 import tinynn.nn as nn
-from tests.helpers import assert_module_matches_torch, check_gradients, leaf, needs_torch, rand, torch
+from tests.helpers import assert_module_matches_torch, check_gradients, needs_torch, rand, torch
 from tinynn.nn.parameter import UninitializedBuffer, UninitializedParameter
 
 F64 = tinynn.float64
@@ -168,6 +168,10 @@ def test_uninitialized_parameter():
         p.shape
     with pytest.raises(ValueError, match="Attempted to use an uninitialized parameter in numel"):
         p.numel()
+    with pytest.raises(ValueError, match="uninitialized parameter in fill_"):
+        nn.init.zeros_(p)
+    with pytest.raises(ValueError, match="uninitialized parameter in dim"):
+        nn.init.xavier_uniform_(p)
     p.materialize((2, 3))
     assert type(p) is nn.Parameter and p.shape == (2, 3) and p.dtype == F64 and p.requires_grad
     b = UninitializedBuffer()

@@ -446,3 +446,11 @@ def test_cross_entropy_graph_backward_equals_array_backward(probs, weighted, smo
 def test_cross_entropy_refuses_integer_logits():
     with pytest.raises(RuntimeError, match="floating point logits, got int64"):
         F.cross_entropy(tinynn.tensor([[1, 2]]), tinynn.tensor([0]))
+
+
+def test_cross_entropy_of_float16_logits_accumulates_in_float32():
+    logits = tinynn.zeros(2, 70000, dtype=tinynn.float16, requires_grad=True)
+    loss = F.cross_entropy(logits, tinynn.tensor([1, 5]))
+    assert loss.dtype == tinynn.float16 and abs(loss.item() - np.log(70000)) < 0.01   # a float16 sum of exps is inf
+    loss.backward()
+    assert logits.grad.dtype == tinynn.float16 and np.isfinite(logits.grad.numpy()).all()

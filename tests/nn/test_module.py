@@ -305,3 +305,49 @@ def test_train_calls_the_childrens_train():
     model = nn.Sequential(Frozen(), nn.Linear(1, 1))
     model.train()
     assert model[0].training is False
+
+
+def _hooked_run(lib):
+    linear = lib.nn.Linear(3, 2).double()
+    linear.load_state_dict({"weight": lib.tensor(np.arange(6.0).reshape(2, 3) / 5), "bias": lib.tensor([0.1, -0.2])})
+    seen = []
+    linear.register_full_backward_hook(lambda m, gi, go: seen.append(
+        ([None if g is None else g.tolist() for g in gi], [g.tolist() for g in go])))
+    handle = linear.register_full_backward_pre_hook(lambda m, go: (go[0] * 2,))
+    x = lib.tensor(np.ones((1, 3)), requires_grad=True)
+    (linear(x) * lib.tensor([[1.0, 3.0]])).sum().backward()
+    linear(lib.tensor(np.ones((1, 3)))).sum().backward()       # no input needs a gradient: grad_input (None,)
+    handle.remove()
+    linear(x).sum().backward()
+    return seen, x.grad.tolist(), linear.weight.grad.tolist()
+
+
+@needs_torch
+def test_full_backward_hooks_match_torch():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")    # PyTorch warns when it fires the hook from the outputs
+        assert _hooked_run(tinynn) == _hooked_run(torch)
+
+
+def test_backward_hook_can_replace_grad_input():
+    layer = nn.Linear(2, 2)
+    layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0,))
+    x = tinynn.ones(1, 2, requires_grad=True)
+    layer(x).sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0]] and layer.weight.grad is not None
+
+
+def test_forward_hooks_with_kwargs_and_prepend():
+    class Scale(nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    module, order = Scale(), []
+    module.register_forward_hook(lambda m, args, out: order.append("second"))
+    module.register_forward_hook(lambda m, args, out: order.append("first"), prepend=True)
+    module.register_forward_pre_hook(lambda m, args, kwargs: (args, {"factor": kwargs["factor"] * 10}), with_kwargs=True)
+    module.register_forward_hook(lambda m, args, kwargs, out: out + kwargs["factor"], with_kwargs=True)
+    assert module(tinynn.ones(1), factor=2.0).item() == 40.0     # 1 * 20, then + 20
+    assert order == ["first", "second"]

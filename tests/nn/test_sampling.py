@@ -54,8 +54,12 @@ def test_grid_sample_awkward_points_match_torch(mode, padding, align, dims):
     identity = torch.nn.functional.affine_grid(torch.from_numpy(theta), size, align).numpy()
     image = rand(*size, seed=3)
     for grid in (identity, np.round(identity * 8) / 8, rand(*identity.shape, seed=4, low=-7, high=7)):
+        # on pixel centres the grid gradient is one-sided, its side set by the position's last bit
+        # (see tinynn/ops/grid_sample.py); eighths are exact, so there both engines agree
+        grid_gradient = grid is not identity or align
         assert_matches_torch(lambda x, g: F.grid_sample(x, g, mode, padding, align),
-                             lambda x, g: torch.nn.functional.grid_sample(x, g, mode, padding, align), image, grid)
+                             lambda x, g: torch.nn.functional.grid_sample(x, g, mode, padding, align), image, grid,
+                             differentiable=[True, grid_gradient])
 
 
 def test_grid_sample_identity_reproduces_the_image():
@@ -79,7 +83,7 @@ def test_grid_sample_values():
 
 def test_grid_gradient_is_zero_for_nearest_and_at_clamped_points():
     x = tinynn.tensor(rand(1, 1, 3, 3, seed=6))
-    grid = tinynn.tensor([[[[0.3, -0.2], [2.5, 0.1]]]], requires_grad=True)
+    grid = tinynn.tensor([[[[0.3, -0.2], [2.5, 0.1]]]], dtype=tinynn.float64, requires_grad=True)
     F.grid_sample(x, grid, "nearest", align_corners=False).sum().backward()
     assert np.all(grid.grad.numpy() == 0)
     grid.grad = None
@@ -110,14 +114,14 @@ def test_grid_sample_errors_and_warning():
 
 
 # ---------------------------------------------------------------------------- affine_grid
-@pytest.mark.parametrize("dims, align", itertools.product((2, 3), (False, True)))
+@pytest.mark.parametrize("dims, align", list(itertools.product((2, 3), (False, True))))
 def test_affine_grid_gradcheck(dims, align):
     size = (2, 1) + (3, 2, 4)[:dims]
     check_gradients(lambda t: F.affine_grid(t, size, align), rand(2, dims, dims + 1, seed=7))
 
 
 @needs_torch
-@pytest.mark.parametrize("dims, align", itertools.product((2, 3), (False, True)))
+@pytest.mark.parametrize("dims, align", list(itertools.product((2, 3), (False, True))))
 def test_affine_grid_matches_torch(dims, align):
     for size in [(2, 1) + (3, 2, 4)[:dims], (2, 3) + (1, 5, 2)[:dims]]:
         with warnings.catch_warnings():
@@ -142,7 +146,7 @@ def test_affine_grid_errors_and_warnings():
         F.affine_grid(theta, (1, 1, 1, 2), align_corners=True)
     with pytest.raises(ValueError, match="floating point dtype"):
         F.affine_grid(tinynn.zeros(1, 2, 3, dtype=tinynn.int64), (1, 1, 2, 2), False)
-    with pytest.raises(ValueError, match="shape \\(1, 2, 3\\) for size \\[1, 1, 2, 2, 2\\]"):
+    with pytest.raises(ValueError, match="shape \\(1, 3, 4\\) for size \\[1, 1, 2, 2, 2\\], got theta of shape \\(1, 2, 3\\)"):
         F.affine_grid(theta, (1, 1, 2, 2, 2), False)
     with pytest.raises(NotImplementedError, match="4 \\(2-d transforms\\) or 5"):
         F.affine_grid(theta, (1, 1, 2), False)

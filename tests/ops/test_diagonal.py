@@ -120,3 +120,15 @@ def test_errors():
         tinynn.trace(tinynn.ones(3))
     with pytest.raises(RuntimeError, match="all dimensions of input must be of equal length"):
         tinynn.ones(2, 3, 3).fill_diagonal_(0)
+
+
+@needs_torch
+def test_inplace_write_into_the_diagonal_view_in_the_graph_matches_torch():
+    def run(lib):
+        def fn(x, v):
+            y = x * 2
+            y.diagonal(1).mul_(v)  # the base's history gains the write, as in PyTorch
+            return y * x
+        return fn
+
+    assert_matches_torch(run(tinynn), run(torch), rand(3, 4, seed=12), rand(3, seed=13))

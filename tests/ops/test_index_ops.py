@@ -1,5 +1,4 @@
 """index_add, index_copy, index_fill, masked_scatter, take, put (tinynn/ops/index_ops.py)."""
-import numpy as np
 import pytest
 
 import tinynn

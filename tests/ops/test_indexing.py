@@ -429,3 +429,61 @@ def test_multinomial_without_replacement_draws_distinct_categories():
         tinynn.tensor([0.5, 0.5, 0.0]).multinomial(3)
     with pytest.raises(RuntimeError, match="element < 0"):
         tinynn.tensor([0.5, -0.1]).multinomial(1)
+
+
+# ---------------------------------------------------------------------------- PyTorch's errors, not NumPy's wrapping
+def _bad_index_calls(lib):
+    x = lib.ones(2, 3)
+    half = lib.zeros(3, dtype=lib.float16)
+    return {
+        "gather negative": lambda: x.gather(1, lib.tensor([[-1], [0]])),
+        "gather too large": lambda: x.gather(1, lib.tensor([[3], [0]])),
+        "scatter negative": lambda: x.scatter(1, lib.tensor([[-1], [0]]), 5.0),
+        "scatter_add negative": lambda: x.scatter_add(1, lib.tensor([[-1], [0]]), lib.ones(2, 1)),
+        "scatter_ negative": lambda: x.clone().scatter_(0, lib.tensor([[-2, 0, 0]]), lib.ones(1, 3)),
+        "index_select negative": lambda: x.index_select(1, lib.tensor([-1])),
+        "index_select too large": lambda: x.index_select(0, lib.tensor([2])),  # IndexError in PyTorch
+        "index_select dim 1": lambda: x.index_select(1, lib.tensor([3])),  # RuntimeError in PyTorch
+        "index_select float index": lambda: x.index_select(1, lib.tensor([1.0])),
+        "float16 scattered with float32": lambda: half.scatter(0, lib.tensor([0]), lib.ones(1)),
+        "float16 scatter_add float32": lambda: half.scatter_add(0, lib.tensor([0]), lib.ones(1)),
+        "float32 scattered with float64": lambda: x.scatter(1, lib.tensor([[0]]), lib.ones(1, 1, dtype=lib.float64)),
+    }
+
+
+@needs_torch
+@pytest.mark.parametrize("case", list(_bad_index_calls(tinynn)))
+def test_bad_indices_and_sources_raise_like_torch(case):
+    with pytest.raises(Exception) as theirs:
+        _bad_index_calls(torch)[case]()
+    with pytest.raises(Exception) as ours:
+        _bad_index_calls(tinynn)[case]()
+    assert isinstance(ours.value, type(theirs.value)), f"tinynn: {ours.type.__name__}, PyTorch: {theirs.type.__name__}"
+    assert "out of bounds" in str(ours.value) or "dtype" in str(ours.value)
+
+
+@needs_torch
+@pytest.mark.parametrize("value", [3.0, 0.0, True])
+def test_nonzero_of_a_zero_dim_tensor_matches_torch(value):
+    ours, theirs = tinynn.tensor(value), torch.tensor(value)
+    assert_close(ours.nonzero(), theirs.nonzero())
+    for o, t in zip(ours.nonzero(as_tuple=True), theirs.nonzero(as_tuple=True)):
+        assert_close(o, t)
+    assert len(ours.nonzero(as_tuple=True)) == len(theirs.nonzero(as_tuple=True))
+
+
+@needs_torch
+def test_zero_dim_index_select_and_gather_match_torch():
+    x = np.array(5.0)
+    assert_matches_torch(lambda t: t.index_select(0, tinynn.tensor([0])),
+                         lambda t: t.index_select(0, torch.tensor([0])), x)
+    assert_matches_torch(lambda t: t.gather(0, tinynn.tensor(0)), lambda t: t.gather(0, torch.tensor(0)), x)
+
+
+@needs_torch
+def test_masked_select_broadcasts_both_ways_like_torch():
+    mask = np.array([[True, False, True], [False, True, True]])
+    assert_matches_torch(lambda t: t.masked_select(tinynn.tensor(mask)), lambda t: t.masked_select(torch.tensor(mask)),
+                         rand(3, seed=40))
+    with pytest.raises(RuntimeError, match="expected BoolTensor"):
+        tinynn.ones(3).masked_select(tinynn.tensor([1, 0, 1]))

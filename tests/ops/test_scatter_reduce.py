@@ -72,8 +72,8 @@ def test_values_and_dtypes_match_torch(reduce, include_self, dtype):
     x = np.array([[1, 2, 3], [4, 5, 6]]).astype(dtype)
     src = np.array([[2, -8, 5], [7, 7, -1]]).astype(dtype)  # integer means round toward -inf
     index = np.array([[0, 0, 1], [2, 2, 2]])
-    ours = tinynn.tensor(x).scatter_reduce(1, tinynn.tensor(index), tinynn.tensor(src), reduce, include_self=include_self)
-    theirs = torch.tensor(x).scatter_reduce(1, torch.tensor(index), torch.tensor(src), reduce, include_self=include_self)
+    ours, theirs = (lib.tensor(x).scatter_reduce(1, lib.tensor(index), lib.tensor(src), reduce, include_self=include_self)
+                    for lib in (tinynn, torch))
     assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 

@@ -192,3 +192,11 @@ def test_select_matches_torch_and_checks_its_index():
         assert_matches_torch(lambda t: tinynn.select(t, dim, index), lambda t: torch.select(t, dim, index), x)
     with pytest.raises(IndexError, match="index 4 out of range for tensor of size \\[3, 4, 2\\] at dimension 1"):
         tinynn.zeros(3, 4, 2).select(1, 4)
+
+
+def test_broadcast_tensors_names_the_shapes_that_do_not_broadcast():
+    a, b = tinynn.ones(2, 3), tinynn.ones(4, 3)
+    with pytest.raises(RuntimeError, match="do not broadcast"):
+        tinynn.broadcast_tensors(a, b)
+    x, y = tinynn.broadcast_tensors(tinynn.ones(2, 1), tinynn.ones(3))
+    assert x.shape == y.shape == (2, 3)

@@ -30,7 +30,7 @@ def make_clips(n, seed):
 class ClipNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv3d(1, 4, kernel_size=3, padding=1)
+        self.conv1 = nn.Conv3d(1, 4, kernel_size=3, padding=1, bias=False)   # BatchNorm3d follows
         self.bn1 = nn.BatchNorm3d(4)
         self.pool = nn.MaxPool3d(2)
         self.conv2 = nn.Conv3d(4, 8, kernel_size=(2, 3, 3), padding=(0, 1, 1))
@@ -63,7 +63,7 @@ for step in range(40):
     clips, labels = make_clips(32, step % 8)
     logits, emb, recon = model(clips)
     # each sample's positive: the next sample of its class; negative: the next of another class
-    order = labels.argsort()
+    order = (labels * 100 + torch.arange(len(labels))).argsort()   # by class; unique keys: no tie order
     pos = order.roll(1)
     neg = order.roll(4)
     keep = (labels[order] == labels[pos]) & (labels[order] != labels[neg])

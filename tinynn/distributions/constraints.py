@@ -291,26 +291,32 @@ class _LowerCholesky(_LowerTriangular):
 
 
 class _PositiveDefinite(_Symmetric):
-    """Symmetric matrices whose Cholesky factorisation exists (all eigenvalues > 0)."""
+    """Symmetric matrices whose Cholesky factorisation exists (all eigenvalues > 0).
+
+    Each matrix is judged on its own. (PyTorch returns only the symmetry test for the whole
+    batch when one matrix is not symmetric, which passes non-definite symmetric matrices.)
+    """
 
     def check(self, value):
         symmetric = super().check(value)
-        if not bool(symmetric.all()):
+        if value.shape[-1] != value.shape[-2]:
             return symmetric
-        return _matrices_test(value, lambda m: _cholesky_succeeds(m))
+        return symmetric & _matrices_test(value, _cholesky_succeeds)
 
 
 class _PositiveSemidefinite(_Symmetric):
-    """Symmetric matrices with eigenvalues >= 0."""
+    """Symmetric matrices with eigenvalues >= 0 (each matrix judged on its own, as above)."""
 
     def check(self, value):
         symmetric = super().check(value)
-        if not bool(symmetric.all()):
+        if value.shape[-1] != value.shape[-2]:
             return symmetric
-        return _matrices_test(value, lambda m: bool(np.linalg.eigvalsh(m).min() >= 0))
+        return symmetric & _matrices_test(value, lambda m: bool(np.linalg.eigvalsh(m).min() >= 0))
 
 
 def _cholesky_succeeds(matrix: np.ndarray) -> bool:
+    if not np.isfinite(matrix).all():
+        return False
     try:
         np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:

@@ -8,10 +8,14 @@ Where each layer lives (one file per family, named as PyTorch's docs group them)
 ``transformer`` TransformerEncoderLayer, TransformerEncoder -
 ``transformer_decoder`` TransformerDecoderLayer, TransformerDecoder, Transformer -
 ``padding`` ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad - ``upsampling`` Upsample -
-``pixelshuffle`` PixelShuffle, PixelUnshuffle - ``fold`` Fold, Unfold.
+``pixelshuffle`` PixelShuffle, PixelUnshuffle - ``fold`` Fold, Unfold -
+``distance`` CosineSimilarity, PairwiseDistance - ``lazy`` LazyLinear, LazyConv*, LazyBatchNorm*, LazyInstanceNorm* -
+``rms_norm`` RMSNorm - ``local_response_norm`` LocalResponseNorm, CrossMapLRN2d - ``sync_batchnorm`` SyncBatchNorm -
+``lp_pool`` LPPool1d/2d/3d - ``fractional_pool`` FractionalMaxPool2d/3d - ``channelshuffle`` ChannelShuffle -
+``embedding_bag`` EmbeddingBag - ``adaptive`` AdaptiveLogSoftmaxWithLoss (Softmax2d is in ``activation``).
 """
 from .module import Module  # noqa: F401
-from .parameter import Parameter  # noqa: F401
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from .containers import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
@@ -35,6 +39,14 @@ from .padding import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
+from .rms_norm import *  # noqa: F401,F403
+from .local_response_norm import *  # noqa: F401,F403
+from .sync_batchnorm import *  # noqa: F401,F403
+from .lp_pool import *  # noqa: F401,F403
+from .fractional_pool import *  # noqa: F401,F403
+from .channelshuffle import *  # noqa: F401,F403
+from .embedding_bag import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
 from . import functional, init, parallel, utils  # noqa: F401,E402
 from .parallel import DataParallel  # noqa: F401,E402
 from . import modules  # noqa: F401,E402  (torch.nn.modules.*: PyTorch's file layout, re-exported)

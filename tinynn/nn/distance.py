@@ -1,4 +1,4 @@
-"""Distance layers: CosineSimilarity and PairwiseDistance, each its function in ``nn.functional`` with stored options."""
+"""Distance layers: CosineSimilarity and PairwiseDistance, their functions in ``nn.functional`` with stored options."""
 from __future__ import annotations
 
 from ..tensor import Tensor

@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import copy
 import itertools
+import warnings
 
 import numpy as np
 
@@ -23,7 +24,18 @@ from ..autograd import grad_mode
 from ..tensor import Tensor, _RemovableHandle, parse_to_args
 from .parameter import Parameter
 
-_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the keys the module lacked in the dict, and those it did not use."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+
+    __str__ = __repr__
 
 
 class Module:
@@ -43,20 +55,38 @@ class Module:
         setattr_(self, "_modules", {})
         setattr_(self, "_forward_hooks", {})
         setattr_(self, "_forward_pre_hooks", {})
+        setattr_(self, "_hooks_with_kwargs", set())     # keys of (pre-)hooks that take and give kwargs
+        setattr_(self, "_backward_hooks", {})
+        setattr_(self, "_backward_pre_hooks", {})
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self.__dict__.get("_backward_hooks")
+                or self.__dict__.get("_backward_pre_hooks")):
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
+        with_kwargs = self.__dict__.get("_hooks_with_kwargs", ())
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), got {result!r}")
+                    args, kwargs = result
+                    args = args if isinstance(args, tuple) else (args,)
+                continue
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
+        if (self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks")) and grad_mode.state.enabled:
+            from .hooks import call_with_backward_hooks
+
+            output, args = call_with_backward_hooks(self, args, kwargs, self.forward)
+        else:
+            output = self.forward(*args, **kwargs)
+        for key, hook in list(self._forward_hooks.items()):
+            result = hook(self, args, kwargs, output) if key in with_kwargs else hook(self, args, output)
             if result is not None:
                 output = result
         return output
@@ -328,13 +358,18 @@ class Module:
         return destination
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy values (tensors or NumPy arrays) into the parameters and buffers, by name.
+        """Copy values (tensors, or NumPy arrays) into the parameters and buffers, by name.
 
-        With ``strict=True`` the keys must match exactly; missing, unexpected and wrongly shaped
-        entries are all listed in one error. Returns ``(missing_keys, unexpected_keys)``.
+        With ``strict=True`` the keys must match exactly; missing, unexpected, wrongly shaped and
+        non-tensor entries are all listed in one error. Returns ``(missing_keys, unexpected_keys)``,
+        which prints as ``<All keys matched successfully>`` when both are empty. ``assign=True``
+        makes each parameter and buffer take the checkpoint's array (its dtype, its memory) instead
+        of copying into its own. Where tinynn differs: NumPy arrays are accepted as values, and with
+        ``assign=True`` the module keeps its Parameter objects (PyTorch makes new ones), so an
+        optimizer built before the load still holds them.
         """
         if not hasattr(state_dict, "items"):
-            raise TypeError(f"expected a mapping from names to tensors, got {type(state_dict).__name__}")
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         for name, module in self.named_modules():   # lazy modules (nn/lazy.py) take the checkpoint's shapes
             prepare = getattr(module, "_materialize_for_load", None)
             if prepare is not None:
@@ -347,7 +382,11 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if not isinstance(value, (Tensor, np.ndarray)):
+                mismatched.append(f'While copying the parameter named "{key}", expected a Tensor (or a NumPy array) '
+                                  f"from checkpoint but received {type(value)}")
+                continue
+            array = value._data if isinstance(value, Tensor) else value
             if tuple(array.shape) != tuple(target.shape):
                 mismatched.append(
                     f"size mismatch for {key}: copying a param with shape {tuple(array.shape)} from "
@@ -367,10 +406,10 @@ class Module:
             for key, target in own.items():
                 if key in state_dict:
                     value = state_dict[key]
-                    array = value._data if isinstance(value, Tensor) else np.asarray(value)
+                    array = value._data if isinstance(value, Tensor) else value
                     array = backend.to_device(array, backend.device_of(target._data))
-                    if assign:  # the module takes the checkpoint's tensor as it is (dtype included)
-                        target._data = array.copy()
+                    if assign:  # the module takes the checkpoint's array as it is (dtype and memory)
+                        target._data = array if getattr(array.flags, "writeable", True) else array.copy()
                     else:
                         target._data[...] = array
                     target._bump_version()
@@ -379,17 +418,44 @@ class Module:
     # ------------------------------------------------------------------ hooks
     _hook_ids = itertools.count()
 
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, args)`` runs before forward; returning a value replaces the arguments."""
+    def _add_hook(self, registry: str, hook, prepend: bool = False, with_kwargs: bool = False):
         key = next(Module._hook_ids)
-        self._forward_pre_hooks[key] = hook
-        return _DictHandle(self._forward_pre_hooks, key)
+        hooks = self.__dict__.setdefault(registry, {})
+        hooks[key] = hook
+        if prepend:  # run before the hooks registered so far
+            for other in [k for k in hooks if k != key]:
+                hooks[other] = hooks.pop(other)
+        if with_kwargs:
+            self.__dict__.setdefault("_hooks_with_kwargs", set()).add(key)
+        return _DictHandle(hooks, key)
 
-    def register_forward_hook(self, hook):
-        """``hook(module, args, output)`` runs after forward; returning a value replaces the output."""
-        key = next(Module._hook_ids)
-        self._forward_hooks[key] = hook
-        return _DictHandle(self._forward_hooks, key)
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """``hook(module, args)`` runs before forward; returning a value replaces the arguments.
+        With ``with_kwargs=True``: ``hook(module, args, kwargs)``, returning None or (args, kwargs)."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False):
+        """``hook(module, args, output)`` runs after forward; returning a value replaces the output.
+        With ``with_kwargs=True``: ``hook(module, args, kwargs, output)``."""
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_input, grad_output)`` once the gradients w.r.t. the module's inputs are
+        computed (tuples, one entry per tensor input/output); returning a tuple replaces grad_input.
+        See ``tinynn/nn/hooks.py`` for how."""
+        return self._add_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_output)`` when the gradients w.r.t. the module's outputs arrive, before
+        the module's own backward; returning a tuple replaces grad_output."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated form; tinynn gives it the ``register_full_backward_hook`` semantics
+        (the old one reported the gradients of the module's last operation, not of its inputs)."""
+        warnings.warn("register_backward_hook is deprecated: tinynn runs it as register_full_backward_hook",
+                      FutureWarning, stacklevel=2)
+        return self.register_full_backward_hook(hook)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:
@@ -416,8 +482,8 @@ class Module:
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
-    def __getstate__(self):
-        raise TypeError("tinynn never pickles modules: save module.state_dict() with tinynn.save")
+    # Pickling (tinynn.save(model, path), copy.copy) uses the default: the instance's __dict__, restored
+    # as is without __setattr__. tinynn.save keeps the tensors out of the pickle (serialization/pickled.py).
 
     def __deepcopy__(self, memo):
         """An independent copy (parameters copied, ties within the module kept): copy.deepcopy(model)."""

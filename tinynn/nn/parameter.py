@@ -46,7 +46,8 @@ class _UninitializedTensor:
     The tensor holds an empty array of the dtype and device it will have (so ``module.to(...)`` and
     ``.double()`` reach it); ``materialize(shape)`` gives it its shape and turns it, in place, into
     ``cls_to_become``: the same object, so an optimizer holding it keeps working. Until then asking
-    for its shape or size raises, as in PyTorch.
+    for its shape or size, or filling it (``nn.init``), raises, as in PyTorch. (Arithmetic with it
+    is not intercepted: PyTorch refuses every operation, tinynn only these.)
     """
 
     __slots__ = ()
@@ -83,6 +84,23 @@ class _UninitializedTensor:
     @property
     def ndim(self):
         self._refuse("ndim")
+
+    # nn.init writes through these: initialising a lazy module before its first call is a mistake
+    # (its first call would overwrite the values), refused as in PyTorch
+    def fill_(self, *args, **kwargs):
+        self._refuse("fill_")
+
+    def zero_(self):
+        self._refuse("zero_")
+
+    def copy_(self, *args, **kwargs):
+        self._refuse("copy_")
+
+    def uniform_(self, *args, **kwargs):
+        self._refuse("uniform_")
+
+    def normal_(self, *args, **kwargs):
+        self._refuse("normal_")
 
     def detach(self):
         """Another uninitialized tensor of the same kind (what ``state_dict()`` holds for it)."""

@@ -5,11 +5,17 @@
 ``join``        cat stack split chunk unbind      ``rearrange`` repeat flip roll triu
 ``padding``     constant reflect replicate circular  ``resample`` interpolation, one axis at a time
 ``fold``        sliding windows (unfold, fold)    ``grid_sample`` sampling at arbitrary points
-``indexing``    x[i] gather scatter where         ``sorting``   sort argsort topk kthvalue
+``indexing``    index_select where masked_fill    ``sorting``   sort argsort topk kthvalue
 ``linalg``      matmul einsum outer               ``convert``   clone, dtype and device casts
 (torch.linalg: ``triangular`` ``decompositions`` ``spectral`` ``solvers`` ``least_squares`` ``norms``
 ``matrix_functions`` ``tensor_products``; see tinynn/linalg/__init__.py)
 ``compare``     == < isnan any all (no gradient)
+``trig``        sinh cosh asin acos atanh ...     ``binary``    atan2 logaddexp copysign hypot << >>
+``product``     prod cumprod                      ``scan``      cummax cummin logcumsumexp
+``scatter``     gather scatter scatter_add        ``scatter_reduce``  sum prod mean amax amin
+``index_ops``   index_add index_copy take put     ``getitem``   x[key], x[key] = v (``index_key``: the rules)
+``diagonal``    diag diagonal diag_embed trace    ``unique``    unique unique_consecutive
+``bucketize``   searchsorted histc bincount count_nonzero
 """
 from .arithmetic import *  # noqa: F401,F403
 from .minmax import *  # noqa: F401,F403
@@ -40,6 +46,8 @@ from .scan import *  # noqa: F401,F403  (cummax cummin logcumsumexp)
 from .unique import *  # noqa: F401,F403
 from .diagonal import *  # noqa: F401,F403  (diag diagonal diag_embed trace)
 from .bucketize import *  # noqa: F401,F403  (bucketize searchsorted histc bincount count_nonzero)
+from .gamma import *  # noqa: F401,F403  (lgamma digamma polygamma)
+from .erfinv import *  # noqa: F401,F403
 
 import sys as _sys  # noqa: E402
 from .numpy_names import accept_numpy_names as _accept_numpy_names  # noqa: E402

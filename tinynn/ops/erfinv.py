@@ -55,7 +55,7 @@ def erfinv_array(y):
             x = x - ratio / (1.0 + x * ratio)
     x = xp.where(a == 1.0, xp.inf, x)
     x = xp.where(a > 1.0, xp.nan, x)  # NaN inputs stay NaN through every step above
-    return (xp.sign(y) * x).astype(dtype)
+    return xp.copysign(x, y).astype(dtype)  # erfinv is odd; copysign keeps erfinv(-0.0) = -0.0
 
 
 class Erfinv(Op):

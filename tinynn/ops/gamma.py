@@ -24,7 +24,7 @@ cot accurate for large |x|):
        lgamma(x) = log(pi / |sin(pi r)|) - lgamma(1 - x)
        psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) P_n(cot(pi r))
 where P_n is the polynomial with d^n/du^n cot(u) = P_n(cot u): P_0(c) = c, P_(k+1) = -(1 + c^2) P_k'.
-At the poles (0, -1, -2, ...) lgamma is +inf; digamma is -inf at 0 and NaN at negative integers
+At the poles (0, -1, -2, ...) lgamma is +inf; digamma is -inf at +0 (+inf at -0) and NaN at negative integers
 (PyTorch's choices); polygamma(n >= 1) is +inf for odd n, -inf for even n.
 """
 from __future__ import annotations
@@ -152,7 +152,8 @@ def polygamma_array(n: int, x):
     result = xp.where(positive, psi, reflected)
     pole = (x64 <= 0) & (r == 0)
     if n == 0:
-        result = xp.where(pole, xp.where(x64 == 0, -xp.inf, xp.nan), result)
+        at_zero = xp.where(xp.signbit(x64), xp.inf, -xp.inf)  # psi(+0) = -inf, psi(-0) = +inf
+        result = xp.where(pole, xp.where(x64 == 0, at_zero, xp.nan), result)
         result = xp.where(x64 == -xp.inf, xp.nan, result)
     else:
         result = xp.where(pole, (-1.0) ** (n + 1) * xp.inf, result)

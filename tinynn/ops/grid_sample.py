@@ -17,7 +17,11 @@ All of this is written with tinynn's differentiable ops, so dL/dgrid comes from 
 weights (dw/dp = -1 or +1, times dp/dg) and dL/dinput from the one gather of pixel values,
 ``GatherPoints``, whose adjoint ``ScatterPoints`` adds each sample's gradient back to its pixel.
 As in PyTorch, positions clamped by a border carry no gradient to the grid, and nearest sampling
-none at all.
+gives the grid a zero gradient. At a point exactly on a pixel centre (the identity grid of ``affine_grid`` with
+align_corners=False puts every point there) the weights have a kink, and the gradient w.r.t. the
+grid is the one-sided derivative on whichever side the last bit of the position falls; PyTorch's
+2-d CPU kernel computes the position with a fused multiply-add, tinynn with two roundings, so
+there (and only there) the two may take different sides, as PyTorch's CPU and GPU kernels may.
 """
 from __future__ import annotations
 
@@ -25,24 +29,23 @@ import itertools
 import math
 
 from ..autograd.function import Op
-from ..backend import add_at, array_module_of
+from ..backend import array_module_of
 from ..tensor import Tensor
 from .indexing import where
+from .padding import pad_constant
 from .resample import cubic_weights
 
 
 class GatherPoints(Op):
-    """y[n, c, q] = x[n, c, index[n, q]] (0 where index[n, q] == L, outside); dL/dx = ScatterPoints(dL/dy).
+    """y[n, c, q] = x[n, c, index[n, q]];  dL/dx = ScatterPoints(dL/dy).
 
-    x: (N, C, L), the image with its spatial dims flattened; index: (N, Q) integers in [0, L].
+    x: (N, C, L), the image with its spatial dims flattened; index: (N, Q) integers in [0, L).
     """
 
     @staticmethod
     def forward(ctx, x, index):
-        xp = array_module_of(x)
         ctx.index, ctx.length = index, x.shape[2]
-        padded = xp.concatenate([x, xp.zeros(x.shape[:2] + (1,), dtype=x.dtype)], axis=2)
-        return xp.take_along_axis(padded, index[:, None, :], axis=2)
+        return array_module_of(x).take_along_axis(x, index[:, None, :], axis=2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -50,21 +53,39 @@ class GatherPoints(Op):
 
 
 class ScatterPoints(Op):
-    """dx[n, c, index[n, q]] += g[n, c, q] (repeats accumulate, index L dropped); adjoint: GatherPoints."""
+    """dx[n, c, index[n, q]] += g[n, c, q] (repeated points accumulate);  adjoint: GatherPoints."""
 
     @staticmethod
     def forward(ctx, g, index, length):
         xp = array_module_of(g)
         ctx.index = index
-        n, c, q = g.shape
-        rows = (xp.arange(n)[:, None] * (length + 1) + index).reshape(-1)    # one row per (sample, point)
-        buffer = xp.zeros((n * (length + 1), c), dtype=g.dtype)
-        add_at(buffer, rows, g.transpose(0, 2, 1).reshape(n * q, c))
-        return xp.ascontiguousarray(buffer.reshape(n, length + 1, c)[:, :length].transpose(0, 2, 1))
+        n, c, _ = g.shape
+        # one bin per (sample, channel, pixel); bincount sums the weights falling into each bin
+        bins = (xp.arange(n * c).reshape(n, c, 1) * length + index[:, None, :]).reshape(-1)
+        sums = xp.bincount(bins, weights=g.reshape(-1), minlength=n * c * length)
+        return sums.reshape(n, c, length).astype(g.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         return GatherPoints.apply(grad, ctx.index)
+
+
+class ZeroGradientTo(Op):
+    """y = x, with ``other`` recorded as an input whose gradient is zero.
+
+    Nearest sampling is piecewise constant in the grid: PyTorch gives the grid a zero gradient (not
+    none), so ``out.sum().backward()`` works with only the grid requiring grad. This keeps that link.
+    """
+
+    @staticmethod
+    def forward(ctx, x, other):
+        ctx.other_shape, ctx.other_dtype = other.shape, other.dtype
+        return x.view()
+
+    @staticmethod
+    def backward(ctx, grad):
+        zeros = array_module_of(grad._data).zeros(ctx.other_shape, dtype=ctx.other_dtype)
+        return grad, Tensor._make(zeros)
 
 
 # ---------------------------------------------------------------------------- positions
@@ -72,14 +93,8 @@ def _constant(array) -> Tensor:
     return Tensor._make(array)
 
 
-def unnormalize(coord: Tensor, n: int, align_corners: bool, vectorized: bool = False) -> Tensor:
-    """[-1, 1] -> pixels (see the module docstring).
-
-    Rounded as PyTorch's CPU kernels round it, so that a point on a pixel centre falls on the same
-    side of it: ``vectorized`` (its 2-d kernel) scales by a precomputed n/2 (or (n-1)/2).
-    """
-    if vectorized:
-        return (coord + 1) * ((n - 1) / 2) if align_corners else (coord + 1) * (n / 2) - 0.5
+def unnormalize(coord: Tensor, n: int, align_corners: bool) -> Tensor:
+    """[-1, 1] -> pixels (see the module docstring)."""
     if align_corners:
         return (coord + 1) / 2 * (n - 1)
     return ((coord + 1) * n - 1) / 2
@@ -103,12 +118,12 @@ def reflect_position(p: Tensor, twice_low: int, twice_high: int) -> Tensor:
     raw = distance._data
     extra = distance - _constant(raw - xp.fmod(raw, span))           # fmod(|p - low|, span), exactly
     even = xp.floor(raw / span) % 2 == 0
-    return where(even, extra + low, (extra - span) * -1 + low)
+    return where(even, extra + low, (span - extra) + low)
 
 
-def source_position(coord: Tensor, n: int, padding_mode: str, align_corners: bool, vectorized: bool = False) -> Tensor:
+def source_position(coord: Tensor, n: int, padding_mode: str, align_corners: bool) -> Tensor:
     """Grid coordinate -> pixel position, with the padding mode applied (bilinear and nearest)."""
-    p = unnormalize(coord, n, align_corners, vectorized)
+    p = unnormalize(coord, n, align_corners)
     if padding_mode == "border":
         return clip_position(p, n)
     if padding_mode == "reflection":
@@ -130,7 +145,7 @@ def _padded_tap(i, n: int, padding_mode: str, align_corners: bool):
 
 # ---------------------------------------------------------------------------- sampling
 def _flat_index(taps: list, spatial: tuple, xp):
-    """Row-major flat index of the integer positions ``taps`` (one per dim); L where any is outside."""
+    """Row-major flat index of the integer positions ``taps`` (one per dim); L (the zero pixel) outside."""
     length = math.prod(spatial)
     flat = xp.zeros(taps[0].shape, dtype=xp.int64)
     inside = xp.ones(taps[0].shape, dtype=bool)
@@ -145,7 +160,8 @@ def sample(input: Tensor, positions: list, mode: str, padding_mode: str, align_c
     """input: (N, C, *spatial); positions: one (N, Q) tensor per spatial dim (pixels) -> (N, C, Q)."""
     xp = array_module_of(input._data)
     spatial = tuple(input.shape[2:])
-    flat = input.reshape(input.shape[0], input.shape[1], math.prod(spatial))
+    # the image flattened, plus one zero pixel at index L that every point outside it reads
+    flat = pad_constant(input.reshape(input.shape[0], input.shape[1], math.prod(spatial)), (0, 1))
     if mode == "nearest":
         taps = [xp.rint(p._data) for p in positions]
         return GatherPoints.apply(flat, _flat_index(taps, spatial, xp))

@@ -33,6 +33,8 @@ def to_index_key(index, like=None):
     ``like`` is the array being indexed: its shape is needed to rewrite a key whose layout differs
     between PyTorch and NumPy (without it the key keeps NumPy's reading).
     """
+    if type(index) in _BASIC or (type(index) is tuple and all(type(p) in _BASIC for p in index)):
+        return index  # ints, slices, None, ...: the two libraries agree (the common, fast case)
     xp = array_module_of(like) if like is not None else np
     if isinstance(index, tuple):
         parts = [_index_part(p, xp) for p in index]
@@ -46,6 +48,9 @@ def to_index_key(index, like=None):
             return _torch_layout_key(parts, like.shape, xp)
     parts = [xp.asarray(p) if isinstance(p, bool) else p for p in parts]
     return tuple(parts) if isinstance(index, tuple) else parts[0]
+
+
+_BASIC = (int, slice, type(None), type(Ellipsis))  # exact types: a bool is not an int here
 
 
 def _index_part(part, xp):
@@ -179,7 +184,9 @@ def _torch_layout_key(parts: list, shape: tuple, xp):
         block = np.broadcast_shapes(*block_shapes)
     except ValueError:
         listed = ", ".join(str(list(s)) for s in block_shapes)
-        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}") from None
+        raise IndexError(
+            f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}"
+        ) from None
     at = block_at if adjacent else 0
     ndim = len(free) + len(block)
     key = []

@@ -34,6 +34,11 @@ __all__ = [
 ]
 
 
+class IndexOutOfRange(IndexError, RuntimeError):
+    """An index outside [0, size). PyTorch's index_select raises IndexError or RuntimeError for it,
+    depending on which of its kernels runs (the dim, the layout); this is both."""
+
+
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     """The entries of ``x`` at positions ``index`` (a 1-d or 0-d integer tensor) along ``dim``.
 
@@ -48,7 +53,7 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     size = x.shape[dim] if x.ndim else 1
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= size):
         bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
-        raise RuntimeError(f"index_select(): index {bad} is out of bounds for dimension {dim} with size {size}")
+        raise IndexOutOfRange(f"index_select(): index {bad} is out of bounds for dimension {dim} with size {size}")
     if x.ndim == 0:  # PyTorch: a 0-d tensor selects as a 1-element vector and stays 0-d
         return GetItem.apply(x, Ellipsis) if idx.size == 1 else GetItem.apply(x.reshape(1), idx.reshape(-1))
     return GetItem.apply(x, (slice(None),) * dim + (idx.reshape(-1),))

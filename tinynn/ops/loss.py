@@ -33,8 +33,9 @@ from __future__ import annotations
 import math
 
 from ..autograd import grad_mode
-from ..autograd.function import Op
+from ..autograd.function import Op, autocast_off
 from ..backend import array_module_of
+from ..dtypes import float32
 from ..tensor import Tensor
 from .minmax import clamp
 from .indexing import where
@@ -192,6 +193,11 @@ def cross_entropy_fused(x: Tensor, target: Tensor, weight=None, ignore_index: in
     """
     probabilities = target.dtype.kind == "f"
     w = weight._data if isinstance(weight, Tensor) else weight
+    if x.dtype == "float16":  # the log-sum-exp and the sums accumulate in float32, as PyTorch's do
+        target = target.to(float32) if probabilities else target
+        w = None if w is None else w.astype(float32)
+        loss = CrossEntropy.apply(x.to(float32), target, w, ignore_index, float(label_smoothing), reduction, probabilities)
+        return loss.to(x.dtype) if autocast_off() else loss   # autocast runs the loss in float32 and keeps it so
     return CrossEntropy.apply(x, target, w, ignore_index, float(label_smoothing), reduction, probabilities)
 
 

@@ -17,6 +17,8 @@ from .scatter_reduce import scatter_reduce
 from .unique import unique, unique_consecutive
 from . import decompositions as DE, least_squares as LS, matrix_functions as MF, solvers as SV
 from . import spectral as SP, tensor_products as TP
+from .erfinv import erfinv
+from .gamma import digamma, lgamma, polygamma
 
 
 def _reflected(fn):
@@ -83,7 +85,7 @@ METHODS = {
     # reductions
     "sum": R.sum, "nansum": R.nansum, "mean": R.mean, "max": R.max, "min": R.min, "amax": R.amax,
     "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin, "var": R.var, "std": R.std,
-    "logsumexp": R.logsumexp, "softmax": R.softmax, "log_softmax": R.log_softmax, "cumsum": R.cumsum,
+    "logsumexp": R.logsumexp, "softmax": R.softmax, "log_softmax": R.log_softmax, "cumsum": SC.cumsum,
     "norm": R.norm,
     # shape
     "reshape": S.reshape, "view": S.view, "view_as": S.view_as, "reshape_as": S.reshape_as,
@@ -123,6 +125,8 @@ METHODS = {
     "diagonal": diagonal, "diag": diag, "diag_embed": diag_embed, "trace": trace,
     "histc": histc, "bincount": bincount, "count_nonzero": count_nonzero,
     "type_as": lambda self, other: self.to(dtype=other.dtype, device=other.device),  # self.type(other.type())
+    # special functions (ops/gamma.py, ops/erfinv.py)
+    "lgamma": lgamma, "digamma": digamma, "polygamma": lambda self, n: polygamma(n, self), "erfinv": erfinv,
 }
 
 INPLACE = {

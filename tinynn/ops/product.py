@@ -102,7 +102,7 @@ class Cumprod(Op):
     @staticmethod
     def backward(ctx, grad):
         from .rearrange import flip
-        from .reduce import cumsum
+        from .scan import cumsum
 
         x, y = ctx.saved_tensors
         dim = ctx.dim

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max/min, var/std, logsumexp, softmax, cumsum.
+"""Reductions: sum, mean, max/min, var/std, logsumexp, softmax (cumsum is in scan.py).
 
 A reduction's backward spreads the gradient back over the reduced dims: ``unsqueeze`` puts the
 removed dims back (when ``keepdim=False``) and broadcasting does the rest.
@@ -27,7 +27,6 @@ __all__ = [
     "amin",
     "argmax",
     "argmin",
-    "cumsum",
     "log_softmax",
     "logsumexp",
     "max",
@@ -86,7 +85,12 @@ def sum(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 def in_float32(fn, x: Tensor, *args, **kwargs):
     """``fn`` of a float16 tensor computed in float32 and rounded back once, as PyTorch accumulates
-    float16 reductions (a float16 sum of 100,000 values of 1 overflows at 65,504; the mean does not)."""
+    float16 reductions (a float16 sum of 100,000 values of 1 overflows at 65,504; the mean does not).
+
+    tinynn does it for every float16 reduction. PyTorch's CPU kernels do it for sum, mean, var,
+    std, norm, cumsum and softmax, but their logsumexp, log_softmax and cross_entropy over a very
+    long float16 dim overflow to inf (70,000 zeros: logsumexp inf); tinynn gives the right value
+    (log 70,000 = 11.16) there, on purpose."""
     return fn(x.to(np.float32), *args, **kwargs).to(np.float16)
 
 
@@ -366,31 +370,6 @@ def log_softmax(x: Tensor, dim=None, dtype=None) -> Tensor:
     if x.dtype == np.float16:
         return in_float32(LogSoftmax.apply, x, d)
     return LogSoftmax.apply(x, d)
-
-
-class Cumsum(Op):
-    """y_i = sum_{j <= i} x_j along ``dim``;  dL/dx_j = sum_{i >= j} g_i (a reversed cumsum)."""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        return array_module_of(x).cumsum(x, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        from .rearrange import flip
-
-        return flip(Cumsum.apply(flip(grad, ctx.dim), ctx.dim), ctx.dim)
-
-
-def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Running sums along ``dim`` (float16 accumulates in float32)."""
-    if dtype is not None:
-        x = x.to(dtype)
-    if x.dtype == np.float16:
-        return in_float32(cumsum, x, dim)
-    d = wrap_dim(dim, x.ndim, "cumsum")
-    return Cumsum.apply(x, d) if x.ndim else x.clone()  # NumPy's cumsum of a 0-d array is 1-d
 
 
 class Norm2(Op):

@@ -22,7 +22,6 @@ for float64), so that the same output pixel reads the same input pixels with the
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
@@ -78,7 +77,7 @@ class AxisTaps(Op):
         if taps.weight is None:
             return xp.take(x, index[:, 0], axis=axis)
         # float16 is resampled in float32 and rounded once at the end (PyTorch's opmath type)
-        work = xp.float32 if x.dtype.itemsize < 4 else x.dtype
+        work = x.dtype if x.dtype.kind == "f" and x.dtype.itemsize >= 4 else xp.float32
         weight = xp.asarray(taps.weight, dtype=work).reshape(taps.weight.shape + (1,) * (x.ndim - axis - 1))
         y = weight[:, 0] * xp.take(x, index[:, 0], axis=axis).astype(work, copy=False)
         for k in range(1, index.shape[1]):
@@ -227,8 +226,3 @@ def resize(x, sizes: tuple, mode: str, align_corners: bool, scales: tuple):
             taps = area_taps(n_in, n_out)
         x = apply_taps(x, axis, taps)
     return x
-
-
-def output_size(n_in: int, scale: float) -> int:
-    """floor(n_in * scale), PyTorch's output size for a scale factor."""
-    return int(math.floor(n_in * scale))

@@ -1,7 +1,7 @@
-"""Running (cumulative) operations along a dim: cummax, cummin, logcumsumexp, and the linear
+"""Running (cumulative) operations along a dim: cumsum, cummax, cummin, logcumsumexp, and the linear
 recurrence h_k = b_k + a_k h_{k-1} that the backwards of cumprod and logcumsumexp run.
 
-(``cumsum`` lives in reduce.py, ``cumprod`` in product.py.) A running maximum is a selection:
+(``cumprod`` lives in product.py.) A running maximum is a selection:
 each output is one of the inputs, so ``cummax`` finds the indices on raw arrays and then picks the
 values with ``gather``, whose backward adds each output's gradient to the input it came from.
 """
@@ -9,17 +9,54 @@ from __future__ import annotations
 
 import collections
 
+import numpy as np
+
 from ..autograd.function import Op
-from ..backend import array_module_of
+from ..backend import CPU, array_module_of, to_device
 from ..tensor import Tensor
 from .arithmetic import promote
 from .dims import wrap_dim
+from .reduce import in_float32
+from .rearrange import flip
 
-__all__ = ["cummax", "cummin", "logcumsumexp"]
+__all__ = ["cummax", "cummin", "cumsum", "logcumsumexp"]
 
 # PyTorch returns named tuples of these names (torch.return_types.cummax ...)
 _CumMax = collections.namedtuple("cummax", ["values", "indices"])
 _CumMin = collections.namedtuple("cummin", ["values", "indices"])
+
+
+class Cumsum(Op):
+    """y_i = sum_{j <= i} x_j along ``dim``;  dL/dx_j = sum_{i >= j} g_i (a reversed cumsum)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return array_module_of(x).cumsum(x, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return flip(Cumsum.apply(flip(grad, ctx.dim), ctx.dim), ctx.dim)
+
+
+def cumsum(x: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running sums along ``dim`` (float16 accumulates in float32)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype == np.float16:
+        return in_float32(cumsum, x, dim)
+    d = wrap_dim(dim, x.ndim, "cumsum")
+    return Cumsum.apply(x, d) if x.ndim else x.clone()  # NumPy's cumsum of a 0-d array is 1-d
+
+
+def running(ufunc: str, x, axis: int):
+    """``numpy.<ufunc>.accumulate`` (a running maximum, a running log-sum-exp) on x's device; on the host
+    where the CuPy installed has no ``accumulate`` for that ufunc."""
+    xp = array_module_of(x)
+    try:
+        return getattr(xp, ufunc).accumulate(x, axis=axis)
+    except (AttributeError, NotImplementedError, TypeError):
+        return xp.asarray(getattr(np, ufunc).accumulate(to_device(x, CPU), axis=axis))
 
 
 def _running_extreme_indices(x, dim: int, largest: bool):
@@ -31,14 +68,14 @@ def _running_extreme_indices(x, dim: int, largest: bool):
     record so far, a running maximum of the record positions.
     """
     xp = array_module_of(x)
-    running = (xp.maximum if largest else xp.minimum).accumulate(x, axis=dim)
-    record = x == running
+    extreme = running("maximum" if largest else "minimum", x, dim)
+    record = x == extreme
     if x.dtype.kind == "f":
         record |= xp.isnan(x)
     shape = [1] * x.ndim
     shape[dim] = x.shape[dim]
     positions = xp.arange(x.shape[dim], dtype="int64").reshape(shape)
-    return xp.maximum.accumulate(xp.where(record, positions, 0), axis=dim)
+    return running("maximum", xp.where(record, positions, 0), dim)
 
 
 def _cumulative_extreme(input: Tensor, dim: int, largest: bool, name: str):
@@ -130,7 +167,7 @@ class LogCumSumExp(Op):
 
     @staticmethod
     def forward(ctx, x, dim):
-        y = array_module_of(x).logaddexp.accumulate(x, axis=dim)
+        y = running("logaddexp", x, dim)
         ctx.dim = dim
         ctx.save_for_backward(x, y)
         return y

@@ -46,11 +46,15 @@ def check_index(name: str, x: Tensor, dim: int, index, src=None):
         )
     for d, (i, s) in enumerate(zip(idx.shape, x.shape)):
         if d != dim and i > s:
-            raise RuntimeError(f"{name}(): size of index {tuple(idx.shape)} exceeds the input's size {tuple(x.shape)} at dim {d}")
+            raise RuntimeError(
+                f"{name}(): size of index {tuple(idx.shape)} exceeds the input's size {tuple(x.shape)} at dim {d}"
+            )
     if isinstance(src, Tensor):
         for d, (i, s) in enumerate(zip(idx.shape, src.shape)):
             if i > s:
-                raise RuntimeError(f"{name}(): index {tuple(idx.shape)} is larger than src {tuple(src.shape)} at dim {d}")
+                raise RuntimeError(
+                    f"{name}(): index {tuple(idx.shape)} is larger than src {tuple(src.shape)} at dim {d}"
+                )
         if src.dtype != x.dtype:
             raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype ({x.dtype} vs {src.dtype})")
     size = x.shape[dim] if x.ndim else 1

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import normalize_shape, reduce_dims, wrap_dim
+from .dims import check_broadcast, normalize_shape, reduce_dims, wrap_dim
 
 __all__ = [
     "broadcast_tensors",
@@ -327,7 +327,12 @@ def broadcast_to(x: Tensor, shape) -> Tensor:
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    """The tensors expanded to their common broadcast shape (views), or PyTorch's error."""
+    try:
+        shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    except ValueError:
+        check_broadcast("broadcast_tensors", *tensors)
+        raise
     return tuple(expand(t, shape) for t in tensors)
 
 

@@ -44,7 +44,7 @@ def _checked(entry):
         if len(entry) != 2 or type(entry[1]) is not str:
             raise TypeError(f"add_safe_globals: a tuple entry must be (global, 'module.name'), got {entry!r:.80}")
         return entry
-    if not (isinstance(getattr(entry, "__module__", None), str) and isinstance(getattr(entry, "__qualname__", None), str)):
+    if not all(isinstance(getattr(entry, attribute, None), str) for attribute in ("__module__", "__qualname__")):
         raise TypeError(f"add_safe_globals: {entry!r:.60} has no __module__ and __qualname__ to name it by; "
                         "give it as (obj, 'module.name')")
     return entry

@@ -87,7 +87,8 @@ class Archive:
         try:
             self.zip = zipfile.ZipFile(source)
         except Exception as err:  # BadZipFile, EOFError, OSError, struct.error ...: all mean the same here
-            self.fail(f"is truncated or corrupt: its zip directory cannot be read ({type(err).__name__}: {err})")
+            self.fail(f"the file is truncated or corrupt: its zip directory cannot be read "
+                      f"({type(err).__name__}: {err})")
         self.members = self._checked_members()
 
     def __enter__(self) -> "Archive":
@@ -97,14 +98,14 @@ class Archive:
         self.zip.close()
 
     def fail(self, message: str):
-        raise CheckpointError(f"tinynn.load: {self.name} {message}")
+        raise CheckpointError(f"tinynn.load: {self.name}: {message}")
 
     def _checked_members(self) -> dict[str, zipfile.ZipInfo]:
         members, declared = {}, 0
         for info in self.zip.infolist():
             label = f"member {info.filename!r}"
             if info.filename in members:
-                self.fail(f"has two members named {info.filename!r}")
+                self.fail(f"two members are named {info.filename!r}")
             if info.flag_bits & 0x1:
                 self.fail(f"{label} is encrypted")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -115,14 +116,15 @@ class Archive:
                           f"{info.compress_size} stored")
             end = info.header_offset + _LOCAL_HEADER.size + info.compress_size
             if info.header_offset < 0 or end > self.size:
-                self.fail(f"is truncated: {label} needs bytes up to offset {end}, but the file has {self.size}")
+                self.fail(f"the file is truncated: {label} needs bytes up to offset {end}, but the file has "
+                          f"{self.size}")
             declared += info.file_size
             members[info.filename] = info
         limit = MAX_INFLATION * self.size + _INFLATION_SLACK
         if declared > limit:
-            self.fail(f"would unpack to {declared} bytes from a file of {self.size} (more than {MAX_INFLATION} "
-                      "times its size): refused as a possible decompression bomb. tinynn.save never compresses; "
-                      "if you trust the file, load it with numpy and save it again uncompressed")
+            self.fail(f"its members would unpack to {declared} bytes from a file of {self.size} (more than "
+                      f"{MAX_INFLATION} times its size): refused as a possible decompression bomb. tinynn.save "
+                      "never compresses; if you trust the file, load it with numpy and save it again uncompressed")
         return members
 
     def has_array(self, key: str) -> bool:
@@ -132,7 +134,7 @@ class Archive:
         """The numeric array in member ``<key>.npy``, its size checked before it is allocated."""
         info = self.members.get(key + ".npy")
         if info is None:
-            self.fail(f"refers to an array {key!r} that is not in the file")
+            self.fail(f"the header refers to an array {key!r} that is not in the file")
         label = f"member {info.filename!r}"
         try:
             with self.zip.open(info) as member:
@@ -140,7 +142,7 @@ class Archive:
                 count = math.prod(shape)
                 needed, present = count * dtype.itemsize, info.file_size - member.tell()
                 if needed > present:
-                    self.fail(f"is truncated: {label} declares a {dtype} array of shape {shape} ({needed} bytes), "
+                    self.fail(f"{label} is truncated: it declares a {dtype} array of shape {shape} ({needed} bytes), "
                               f"but only {present} bytes follow its header")
                 if needed < present:
                     self.fail(f"{label} holds {present - needed} bytes beyond the {dtype} array of shape {shape} "
@@ -181,7 +183,7 @@ class Archive:
         while filled < len(buffer):
             got = member.readinto(buffer[filled:filled + _READ_CHUNK])
             if not got:
-                self.fail(f"is truncated: {label} ends after {filled} of its {len(buffer)} bytes of data")
+                self.fail(f"{label} is truncated: it ends after {filled} of its {len(buffer)} bytes of data")
             filled += got
         if member.read(1):  # also makes zipfile reach the member's end and check its CRC-32
             self.fail(f"{label} holds more bytes than it declares")
@@ -196,5 +198,5 @@ class Archive:
         name_length, extra_length = fields[-2], fields[-1]
         offset = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length + header_length
         if offset + count * dtype.itemsize > self.size:
-            self.fail(f"is truncated: member {info.filename!r} runs past the end of the file")
+            self.fail(f"member {info.filename!r} is truncated: it runs past the end of the file")
         return np.memmap(self.mmap_path, dtype=dtype, mode="c", offset=offset, shape=(count,)).view(np.ndarray)

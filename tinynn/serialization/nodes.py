@@ -29,6 +29,7 @@ from .errors import CheckpointError
 FORMAT, VERSION = "tinynn.checkpoint", 1
 _CONTAINERS = (list, tuple, dict, collections.OrderedDict)
 _FLOAT_WORDS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+MAX_DEPTH = 100  # containers nested deeper are pickled by save, and refused in a header by load
 
 
 class NotPlainData(Exception):
@@ -101,6 +102,8 @@ class Encoder:
     def _container(self, obj, where: str) -> dict:
         if id(obj) in self._open_containers:
             raise NotPlainData(where, "contains itself (a reference cycle)")
+        if len(self._open_containers) >= MAX_DEPTH:
+            raise NotPlainData(where, f"is nested more than {MAX_DEPTH} containers deep")
         self._open_containers.add(id(obj))
         try:
             if isinstance(obj, dict):
@@ -116,7 +119,7 @@ class Encoder:
     def _key(key, where: str) -> dict:
         if type(key) in (str, int):
             return {"type": type(key).__name__, "value": key}
-        raise NotPlainData(where, f"has a key {key!r:.40} of type {type(key).__name__} (plain dict keys are str or int)")
+        raise NotPlainData(where, f"has a key {key!r:.40} of type {type(key).__name__} (plain keys are str or int)")
 
     def _tensor(self, t: Tensor) -> dict:
         number = self._tensor_numbers.get(id(t))
@@ -145,20 +148,20 @@ def read_header(archive: Archive) -> dict:
     if not archive.has_array("header"):
         hint = " It was written by torch.save, whose files hold pickles of PyTorch's own classes." if any(
             name.endswith("data.pkl") for name in archive.members) else ""
-        archive.fail(f"has no tinynn header: it is a zip archive, but not one written by tinynn.save.{hint} In "
+        archive.fail(f"no tinynn header: it is a zip archive, but not one written by tinynn.save.{hint} In "
                      "PyTorch, save tensors as NumPy arrays (numpy.savez) or save from tinynn")
     raw = archive.read_array("header")
     if raw.dtype != np.uint8 or raw.ndim != 1:
-        archive.fail("has a header that is not a 1-d uint8 array")
+        archive.fail("the header is not a 1-d uint8 array")
     try:
         header = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
-        archive.fail(f"has a header that is not valid JSON ({type(err).__name__}: {err})")
+        archive.fail(f"the header is not valid JSON ({type(err).__name__}: {err})")
     if not isinstance(header, dict) or header.get("format") != FORMAT or "root" not in header:
-        archive.fail(f"has a header that does not describe a {FORMAT!r} file")
+        archive.fail(f"the header does not describe a {FORMAT!r} file")
     version = header.get("version")
     if type(version) is not int or not 1 <= version <= VERSION:
-        archive.fail(f"has format version {version!r:.40}; this tinynn reads versions 1 to {VERSION}")
+        archive.fail(f"format version {version!r:.40}; this tinynn reads versions 1 to {VERSION}")
     return header
 
 
@@ -183,12 +186,14 @@ class Decoder:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         if type(value) not in kinds:
             expected = " or ".join(k.__name__ for k in kinds)
-            self.fail(f"a {node['type']} node's {key!r} must be a {expected}, got {value!r:.80}")
+            self.fail(f"field {key!r} of a {node['type']!r} node must be {expected}, got {value!r:.80}")
         return value
 
-    def decode(self, node):
+    def decode(self, node, depth: int = 0):
         if type(node) is not dict or type(node.get("type")) is not str:
             self.fail(f"malformed header node {node!r:.80}")
+        if depth > MAX_DEPTH:
+            self.fail(f"containers are nested more than {MAX_DEPTH} deep")
         kind = node["type"]
         if kind == "none":
             return None
@@ -199,17 +204,17 @@ class Decoder:
         if kind == "complex":
             return complex(self._float(node, "real"), self._float(node, "imag"))
         if kind in ("list", "tuple"):
-            items = [self.decode(item) for item in self.field(node, "items", list)]
+            items = [self.decode(item, depth + 1) for item in self.field(node, "items", list)]
             return tuple(items) if kind == "tuple" else items
         if kind in ("dict", "ordered_dict"):
             pairs = []
             for pair in self.field(node, "items", list):
                 if type(pair) is not list or len(pair) != 2:
                     self.fail(f"a dict item must be a [key, value] pair, got {pair!r:.80}")
-                key = self.decode(pair[0])
+                key = self.decode(pair[0], depth + 1)
                 if type(key) not in (str, int):
                     self.fail(f"dict keys must be str or int, got {key!r:.80}")
-                pairs.append((key, self.decode(pair[1])))
+                pairs.append((key, self.decode(pair[1], depth + 1)))
             return collections.OrderedDict(pairs) if kind == "ordered_dict" else dict(pairs)
         if kind == "tensor_ref":
             number = self.field(node, "object", int)
@@ -288,18 +293,29 @@ class Decoder:
             cls = self.resolve_class(*name)
             if not (isinstance(cls, type) and issubclass(cls, Tensor)):
                 self.fail(f"a tensor's class {'.'.join(name)} is not a tinynn Tensor subclass")
-        device = self._target_device(self._device(self.field(node, "device", str)))
+        saved = self._device(self.field(node, "device", str))
         if not array.dtype.isnative:  # a file from a machine of the other byte order
             array = array.astype(array.dtype.newbyteorder("="))
-        if device.type != "cpu":
-            array = backend.to_device(array, device)
+        array = self._placed(array, saved)
         t = object.__new__(cls)
         _init(t, array, requires_grad)
         self._tensors[number] = t
         return t
 
+    def _placed(self, array, saved: backend.device):
+        """``array`` on the device ``map_location`` chooses for a tensor saved from ``saved``."""
+        if callable(self.map_location):  # PyTorch's map_location(storage, location); the storage is a CPU tensor
+            moved = self.map_location(Tensor._make(array), str(saved))
+            if moved is not None:
+                if not isinstance(moved, Tensor):
+                    raise TypeError(f"tinynn.load: map_location returned a {type(moved).__name__}; expected the "
+                                    "tensor it was given (moved, or not), or None")
+                return moved._data
+        device = self._target_device(saved)
+        return array if device.type == "cpu" else backend.to_device(array, device)
+
     def _target_device(self, saved: backend.device) -> backend.device:
-        where = self.map_location
+        where = None if callable(self.map_location) else self.map_location
         if isinstance(where, dict):
             where = where.get(str(saved), saved)
         device = backend.as_device(saved if where is None else where)

@@ -66,9 +66,9 @@ def read_pickled(root: dict, decoder: Decoder) -> tuple[bytes, list]:
 class _AllowlistUnpickler(pickle.Unpickler):
     """Finds only allowed globals; takes tensors and arrays from the file's objects list."""
 
-    def __init__(self, file, objects: list, allowed: dict, **kwargs):
+    def __init__(self, file, name: str, objects: list, allowed: dict, **kwargs):
         super().__init__(file, **kwargs)
-        self.objects, self.allowed = objects, allowed
+        self.name, self.objects, self.allowed = name, objects, allowed
 
     def find_class(self, module: str, name: str):
         if module == "__builtin__":  # a protocol-2 pickle names builtins as Python 2 did
@@ -79,36 +79,38 @@ class _AllowlistUnpickler(pickle.Unpickler):
         return found
 
     def persistent_load(self, pid):
-        return _object_at(self.objects, pid)
+        return _object_at(self.objects, pid, self.name)
 
 
 class _TrustingUnpickler(pickle.Unpickler):
     """The standard unpickler (imports and runs what the file names), with a clearer missing-class error."""
 
-    def __init__(self, file, objects: list, **kwargs):
+    def __init__(self, file, name: str, objects: list, **kwargs):
         super().__init__(file, **kwargs)
-        self.objects = objects
+        self.name, self.objects = name, objects
 
     def find_class(self, module: str, name: str):
         try:
             return super().find_class(module, name)
         except (ImportError, AttributeError) as err:
             raise CheckpointError(
-                f"tinynn.load: the pickled object needs {module}.{name}, which cannot be found here ({err}). A "
+                f"tinynn.load: {self.name}: the pickled object needs {module}.{name}, which cannot be found here "
+                f"({err}). A "
                 "file saved whole names its classes: define or import them before loading (or save the "
                 "state_dict instead, and rebuild the model in code)") from err
 
     def persistent_load(self, pid):
-        return _object_at(self.objects, pid)
+        return _object_at(self.objects, pid, self.name)
 
 
 class _NotAllowed(Exception):
     """find_class refused a global (turned into a WeightsOnlyError listing every global needed)."""
 
 
-def _object_at(objects: list, pid):
+def _object_at(objects: list, pid, name: str):
     if type(pid) is not int or not 0 <= pid < len(objects):
-        raise CheckpointError(f"tinynn.load: the pickle refers to object {pid!r:.40}, which the file does not have")
+        raise CheckpointError(f"tinynn.load: {name}: the pickle refers to object {pid!r:.40}, which the file "
+                              "does not have")
     return objects[pid]
 
 
@@ -120,12 +122,12 @@ def unpickle(data: bytes, objects: list, name: str, weights_only: bool, pickle_m
         missing = [g for g in globals_in_pickle(data, name) if g not in allowed]
         if missing:
             raise WeightsOnlyError(refusal_message(name, missing))
-        unpickler = _AllowlistUnpickler(stream, objects, allowed, **load_args)
+        unpickler = _AllowlistUnpickler(stream, name, objects, allowed, **load_args)
     elif pickle_module is None or pickle_module is pickle:
-        unpickler = _TrustingUnpickler(stream, objects, **load_args)
+        unpickler = _TrustingUnpickler(stream, name, objects, **load_args)
     else:
         unpickler = pickle_module.Unpickler(stream, **load_args)
-        unpickler.persistent_load = lambda pid: _object_at(objects, pid)
+        unpickler.persistent_load = lambda pid: _object_at(objects, pid, name)
     try:
         obj = unpickler.load()
     except CheckpointError:
@@ -134,11 +136,13 @@ def unpickle(data: bytes, objects: list, name: str, weights_only: bool, pickle_m
         raise WeightsOnlyError(refusal_message(name, [str(refused)])) from None
     except (pickle.UnpicklingError, EOFError) as err:
         what = "truncated" if isinstance(err, EOFError) or "truncated" in str(err) else "malformed"
-        raise CheckpointError(f"tinynn.load: {name}: its pickled object is {what} ({type(err).__name__}: {err})") from err
+        raise CheckpointError(f"tinynn.load: {name}: its pickled object is {what} "
+                              f"({type(err).__name__}: {err})") from err
     except Exception as err:
         if not weights_only:  # the file's own classes raised: their error is the one to see
             raise
-        raise CheckpointError(f"tinynn.load: {name}: its pickled object is malformed ({type(err).__name__}: {err})") from err
+        raise CheckpointError(f"tinynn.load: {name}: its pickled object is malformed "
+                              f"({type(err).__name__}: {err})") from err
     if stream.tell() != len(data):
         raise CheckpointError(f"tinynn.load: {name}: {len(data) - stream.tell()} bytes follow the end of its pickle")
     return obj
@@ -177,6 +181,7 @@ def globals_in_pickle(data: bytes, name: str = "the file") -> list[str]:
             else:
                 pushed.append(None)
     except Exception as err:  # genops raises ValueError and others on bytes that are not a pickle
-        raise CheckpointError(f"tinynn.load: {name}: its pickled object is malformed or truncated "
+        what = "truncated" if "exhausted" in str(err) or "not enough data" in str(err) else "malformed"
+        raise CheckpointError(f"tinynn.load: {name}: its pickled object is {what} "
                               f"({type(err).__name__}: {err})") from err
     return list(dict.fromkeys(found))

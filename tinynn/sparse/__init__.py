@@ -36,8 +36,6 @@ def _dense_to_dense(self: Tensor, dtype=None, *, masked_grad=None) -> Tensor:
 
 
 # The dense Tensor's side of the story (PyTorch's Tensor has these for every layout).
-Tensor.is_sparse = False
-Tensor.is_sparse_csr = False
 Tensor.layout = strided
 Tensor.to_sparse = to_sparse
 Tensor.to_sparse_coo = lambda self: to_sparse(self)

@@ -14,3 +14,9 @@ from .attention import *  # noqa: F401,F403
 from .vision import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
+from .rms_norm import *  # noqa: F401,F403
+from .local_response_norm import *  # noqa: F401,F403
+from .lp_pool import *  # noqa: F401,F403
+from .fractional_pool import *  # noqa: F401,F403
+from .channel_shuffle import *  # noqa: F401,F403
+from .embedding_bag import *  # noqa: F401,F403

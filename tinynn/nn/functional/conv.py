@@ -3,9 +3,9 @@
 The arithmetic lives in ``tinynn/ops/conv.py`` (im2col + one matrix product, and its adjoints);
 this file turns PyTorch's arguments (ints or tuples, ``'same'``/``'valid'``, unbatched input)
 into that op's geometry (one entry per spatial dim: the op serves 1, 2 and 3 dims alike) and
-checks them, with errors that say what was expected and what came. ``pad_for_conv`` does the padding modes other than zeros
-(``'reflect'``, ``'replicate'``, ``'circular'``) as an integer-index gather, whose backward sums
-the gradient of each copied element back into its source.
+checks them, with errors that say what was expected and what came. ``pad_for_conv`` does the
+padding modes other than zeros (``'reflect'``, ``'replicate'``, ``'circular'``) as an integer-index
+gather, whose backward sums the gradient of each copied element back into its source.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 
 from ...backend import array_module_of
-from ...ops.grid_sample import sample, source_position, unnormalize
+from ...ops.grid_sample import ZeroGradientTo, sample, source_position, unnormalize
 from ...tensor import Tensor
 
 __all__ = ["affine_grid", "grid_sample"]
@@ -28,7 +28,7 @@ def _base_coordinates(n: int, align_corners: bool, dtype, xp):
     if n <= 1:
         return xp.zeros(max(n, 0), dtype=dtype)
     points = xp.linspace(-1, 1, n, dtype=dtype)
-    return points if align_corners else points * ((n - 1) / n)
+    return points if align_corners else points * (n - 1) / n
 
 
 def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
@@ -83,12 +83,13 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     points = tuple(grid.shape[1:-1])
     coords = [grid[..., k - 1 - d].reshape(n, -1) for d in range(k)]     # dim d of the image: grid[..., k-1-d]
     spatial = tuple(input.shape[2:])
-    vectorized = k == 2      # PyTorch's 2-d CPU kernel rounds the positions its own way
     if mode == "bicubic":
-        positions = [unnormalize(g, s, align_corners, vectorized) for g, s in zip(coords, spatial)]
+        positions = [unnormalize(g, s, align_corners) for g, s in zip(coords, spatial)]
     else:
-        positions = [source_position(g, s, padding_mode, align_corners, vectorized) for g, s in zip(coords, spatial)]
+        positions = [source_position(g, s, padding_mode, align_corners) for g, s in zip(coords, spatial)]
     out = sample(input, positions, mode, padding_mode, align_corners)
+    if mode == "nearest":
+        out = ZeroGradientTo.apply(out, grid)
     return out.reshape(n, c, *points)
 
 

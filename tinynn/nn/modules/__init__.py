@@ -7,6 +7,7 @@ under the name of PyTorch's file; the classes themselves live in tinynn/nn/*.py.
 """
 from .. import *  # noqa: F401,F403
 from . import (  # noqa: F401
-    activation, batchnorm, container, conv, distance, dropout, flatten, fold, instancenorm, lazy, linear, loss,
-    module, normalization, padding, pixelshuffle, pooling, rnn, sparse, transformer, upsampling, utils,
+    activation, adaptive, batchnorm, channelshuffle, container, conv, distance, dropout, flatten, fold, instancenorm,
+    lazy, linear, loss, module, normalization, padding, pixelshuffle, pooling, rnn, sparse, transformer, upsampling,
+    utils,
 )

@@ -1,2 +1,3 @@
 """``torch.nn.modules.sparse`` (PyTorch's Embedding lives here)."""
 from ..embedding import *  # noqa: F401,F403
+from ..embedding_bag import *  # noqa: F401,F403

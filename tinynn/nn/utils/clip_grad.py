@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ...autograd.grad_mode import no_grad
 from ...backend import array_module_of
 from ...creation import zeros
@@ -30,6 +32,8 @@ def _vector_norm(array, norm_type: float):
     a = xp.abs(array)
     if norm_type == math.inf:
         return a.max() if a.size else xp.zeros((), dtype=a.dtype)
+    if norm_type == -math.inf:   # the smallest |g| (the limit of the p-norm as p -> -inf)
+        return a.min() if a.size else xp.full((), math.inf, dtype=a.dtype)
     if norm_type == 2:
         return xp.sqrt(xp.vdot(array.ravel(), array.ravel()))
     if norm_type == 0:
@@ -64,7 +68,8 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, forea
     xp = array_module_of(grads[0]._data)
     # the 1e-6 keeps the division finite when every gradient is zero
     coef = xp.minimum(float(max_norm) / (total + 1e-6), 1.0)
-    with no_grad():
+    # a non-finite total gives coef 0 and inf * 0 = nan in those gradients, as in PyTorch (no NumPy warning)
+    with no_grad(), np.errstate(invalid="ignore"):
         for g in grads:
             g._data *= coef.astype(g.dtype)
             g._bump_version()

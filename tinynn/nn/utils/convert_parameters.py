@@ -11,7 +11,7 @@ def parameters_to_vector(parameters) -> Tensor:
     """All parameters, each flattened, concatenated in order into one 1-d tensor (differentiable)."""
     parameters = list(parameters)
     if not parameters:
-        raise RuntimeError("parameters_to_vector: expected at least one parameter, got none")
+        raise ValueError("parameters_to_vector: expected at least one parameter, got none")
     _check_same_device(parameters)
     return cat([p.reshape(-1) for p in parameters])
 
@@ -20,7 +20,9 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     """Make each parameter's data the next ``numel`` elements of ``vec``, reshaped.
 
     As in PyTorch the parameters then share memory with ``vec`` (they become views of it);
-    ``vec`` must hold at least as many elements as all the parameters together.
+    ``vec`` must be a 1-d vector (PyTorch's documented contract; PyTorch happens to accept some
+    other shapes by slicing their first dimension) holding at least as many elements as all the
+    parameters together.
     """
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")

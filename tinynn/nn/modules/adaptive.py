@@ -1,0 +1,2 @@
+"""``torch.nn.modules.adaptive``."""
+from ..adaptive import AdaptiveLogSoftmaxWithLoss, _ASMoutput  # noqa: F401

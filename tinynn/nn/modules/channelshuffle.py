@@ -1,0 +1,2 @@
+"""``torch.nn.modules.channelshuffle``."""
+from ..channelshuffle import ChannelShuffle  # noqa: F401
