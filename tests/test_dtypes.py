@@ -37,11 +37,6 @@ BINARY_OPS = {
     "lt": lambda lib, x, y: x < y,
     "where": lambda lib, x, y: lib.where(lib.ones(3, dtype=lib.bool), x, y),
 }
-# Cases where tinynn's ops (not the promotion rule) disagree with PyTorch today; see the report.
-KNOWN_OP_BUGS = {
-    ("pow", "bool", "bool"), ("floor_divide", "bool", "bool"), ("remainder", "bool", "bool"),
-    ("remainder", "bool", "float"),
-}
 
 
 def outcome(lib, op, a, b) -> str:
@@ -53,35 +48,16 @@ def outcome(lib, op, a, b) -> str:
     return str(result.dtype).replace("torch.", "")
 
 
-def category_of(label: str) -> str:
-    name = label.split(":")[-1]
-    return "bool" if name == "bool" else "float" if name.startswith("float") else "int"
-
-
-def known_bug(op, a, b) -> bool:
-    return (op, category_of(a), category_of(b)) in KNOWN_OP_BUGS
-
-
 @needs_torch
 @pytest.mark.parametrize("op", list(BINARY_OPS))
 def test_binary_op_result_dtypes_match_torch(op):
     mismatches = []
     for (a_label, a), (b_label, b) in PAIRS:
-        if known_bug(op, a_label, b_label):
-            continue
         ours, theirs = outcome(tinynn, op, a, b), outcome(torch, op, a, b)
         if ours != theirs:
             mismatches.append(f"{a_label} {op} {b_label}: tinynn {ours}, torch {theirs}")
     assert not mismatches, "\n".join(mismatches)
     assert len(PAIRS) == 16 * 16 + 2 * 16 * 3  # tensors and 0-dim tensors with everything
-
-
-@needs_torch
-@pytest.mark.xfail(strict=True, reason="ops/arithmetic.py: bool pow, //, % give int8 or raise (NumPy's rules)")
-def test_known_op_dtype_bugs_still_differ_from_torch():
-    assert all(outcome(tinynn, op, a, b) == outcome(torch, op, a, b)
-               for op in ("pow", "floor_divide", "remainder")
-               for (a_label, a), (b_label, b) in PAIRS if known_bug(op, a_label, b_label))
 
 
 @pytest.mark.parametrize("a, b, expected", [

@@ -17,7 +17,8 @@ from tests.helpers import assert_close, check_gradients, leaf, needs_torch, rand
 def _mlp(lib):
     torch_like = lib.nn
     model = torch_like.Sequential(torch_like.Linear(3, 4), torch_like.Tanh(), torch_like.Linear(4, 2)).double()
-    model.load_state_dict({k: lib.tensor(rand(*v.shape, seed=i)) for i, (k, v) in enumerate(model.state_dict().items())})
+    model.load_state_dict({k: lib.tensor(rand(*v.shape, seed=i))
+                           for i, (k, v) in enumerate(model.state_dict().items())})
     return model
 
 
@@ -109,7 +110,8 @@ def test_maml_meta_gradient_matches_torch():
     for lib in (tinynn, torch):
         model = _mlp(lib)
         params = dict(model.named_parameters())
-        inner = lib.nn.functional.mse_loss(lib.func.functional_call(model, params, (lib.tensor(x_in),)), lib.tensor(y_in))
+        inner = lib.nn.functional.mse_loss(lib.func.functional_call(model, params, (lib.tensor(x_in),)),
+                                           lib.tensor(y_in))
         g = lib.autograd.grad(inner, list(params.values()), create_graph=True)
         fast = {name: p - 0.1 * gp for (name, p), gp in zip(params.items(), g)}
         outer = lib.nn.functional.mse_loss(lib.func.functional_call(model, fast, (lib.tensor(x_out),)),

@@ -180,3 +180,19 @@ def test_legacy_new_pin_memory_and_data_ptr():
     assert x.data_ptr() == x.numpy().__array_interface__["data"][0]
     assert x[1:].data_ptr() == x.data_ptr() + 8                    # a view starts one float64 later
     assert tinynn.zeros(2, dtype=tinynn.uint16).dtype == tinynn.uint16
+
+
+def test_tensors_and_parameters_pickle_and_copy_as_in_pytorch():
+    import copy
+    import pickle
+
+    p = tinynn.nn.Parameter(tinynn.tensor([1.0, 2.0]))
+    q = pickle.loads(pickle.dumps(p))
+    assert type(q) is tinynn.nn.Parameter and q.requires_grad and q.tolist() == [1.0, 2.0]
+    shallow = copy.copy(p)
+    assert type(shallow) is tinynn.nn.Parameter and shallow.requires_grad
+    x = pickle.loads(pickle.dumps(tinynn.arange(3)))
+    assert x.dtype == tinynn.int64 and not x.requires_grad and x.tolist() == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="Cowardly refusing to serialize non-leaf tensor"):
+        pickle.dumps(p * 2)
+    assert pickle.loads(pickle.dumps((p * 2).detach())).tolist() == [2.0, 4.0]

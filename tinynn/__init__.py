@@ -28,12 +28,13 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 from .printing import set_printoptions  # noqa: F401
 from . import cuda  # noqa: F401
 from . import nn, optim, utils  # noqa: F401,E402
-del linalg  # `from .ops import *` bound the module tinynn.ops.linalg (matmul, einsum) to this name
 from . import linalg  # noqa: F401,E402  (torch.linalg)
 from . import amp  # noqa: F401,E402
 from .amp import autocast  # noqa: F401,E402  (torch.autocast)
 from . import sparse  # noqa: F401,E402  (torch.sparse)
 from . import distributions  # noqa: F401,E402  (torch.distributions)
+from . import special  # noqa: F401,E402  (torch.special)
+from .nn.functional import cosine_similarity, pairwise_distance  # noqa: F401,E402  (torch.* aliases of F's)
 from .sparse import (  # noqa: F401,E402
     layout, sparse_bsc, sparse_bsr, sparse_coo, sparse_coo_tensor, sparse_csc, sparse_csr, spmm, strided,
 )

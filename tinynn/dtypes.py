@@ -211,3 +211,18 @@ def can_cast(from_, to) -> _builtins.bool:
     """Whether PyTorch's casting rules allow ``from_`` -> ``to`` in an in-place op: never down a
     category (float -> int, int -> bool), any width within one."""
     return category(to_dtype(from_)) <= category(to_dtype(to))
+
+
+class DTypeNotImplementedError(NotImplementedError, TypeError):
+    """An operation has no meaning (or, in PyTorch, no kernel) for a tensor's dtype: ``abs`` of a
+    bool tensor, ``&`` of floats, ``softmax`` of integers.
+
+    PyTorch raises ``NotImplementedError`` there (``"abs_cpu" not implemented for 'Bool'``); it is
+    a ``TypeError`` too, since the argument has the wrong type, so either ``except`` catches it.
+    """
+
+
+def refuse_dtype(name: str, dtype, wanted: str = "") -> DTypeNotImplementedError:
+    """The error for ``name`` on a tensor of ``dtype`` (to raise): says what came and what would do."""
+    hint = f"; expected {wanted}" if wanted else ""
+    return DTypeNotImplementedError(f"{name}: not implemented for {np.dtype(dtype).name} tensors{hint}")

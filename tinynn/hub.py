@@ -212,18 +212,18 @@ _NO_MODEL_ZOO = ("tinynn.hub.{name}: tinynn has no model zoo. torch.hub.{name} r
                  "NumPy arrays with tinynn.hub.load_state_dict_from_url (see tinynn/hub.py for the conversion).")
 
 
-def load(repo_or_dir, model, *args, source: str = "github", trust_repo=None, force_reload: bool = False,
+def load(repo_or_dir, model, *args, source: str = "github", trust_repo="check", force_reload: bool = False,
          verbose: bool = True, skip_validation: bool = False, **kwargs):
     """Not available: raises NotImplementedError explaining why (tinynn has no model zoo)."""
     raise NotImplementedError(_NO_MODEL_ZOO.format(name="load"))
 
 
-def list(github, force_reload: bool = False, skip_validation: bool = False, trust_repo=None,  # noqa: A001
+def list(github, force_reload: bool = False, skip_validation: bool = False, trust_repo="check",  # noqa: A001
          verbose: bool = True):
     """Not available: raises NotImplementedError explaining why (tinynn has no model zoo)."""
     raise NotImplementedError(_NO_MODEL_ZOO.format(name="list"))
 
 
-def help(github, model, force_reload: bool = False, skip_validation: bool = False, trust_repo=None):  # noqa: A001
+def help(github, model, force_reload: bool = False, skip_validation: bool = False, trust_repo="check"):  # noqa: A001
     """Not available: raises NotImplementedError explaining why (tinynn has no model zoo)."""
     raise NotImplementedError(_NO_MODEL_ZOO.format(name="help"))

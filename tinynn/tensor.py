@@ -317,6 +317,15 @@ class Tensor:
             new.grad = self.grad.__deepcopy__(memo)
         return new
 
+    def __reduce_ex__(self, protocol):
+        """Pickling (``pickle``, ``copy.copy``) keeps the numbers, the class and requires_grad, as in
+        PyTorch; a result inside a graph is refused (the graph cannot travel with it)."""
+        if self.grad_fn is not None and self._requires_grad:
+            raise RuntimeError("Cowardly refusing to serialize non-leaf tensor which requires_grad, since autograd "
+                               "does not support crossing process boundaries. Call .detach() on it first.")
+        array = backend.to_device(self._data, backend.CPU)
+        return _rebuild_tensor, (type(self), array, self._requires_grad, str(self.device))
+
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
@@ -493,6 +502,17 @@ class Tensor:
         source = self._check_inplace(name)
         return self._assign_result(fn(source, *args, **kwargs), name)
 
+    def _inplace_view(self, name: str, fn, *args) -> "Tensor":
+        """``t_()``, ``unsqueeze_()``, ...: self becomes ``fn(self, *args)``, a view of its own memory
+        with a new shape (and, in the graph, that view's place in it)."""
+        if _grad_enabled() and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation.")
+        source = Tensor._make(self._data, self._requires_grad, self.grad_fn, self._output_nr)
+        result = fn(source, *args)
+        self._data = result._data
+        self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+        return self
+
     def zero_(self) -> "Tensor":
         return self.fill_(0)
 
@@ -574,6 +594,14 @@ def _grad_enabled() -> bool:
     from .autograd import grad_mode
 
     return grad_mode.state.enabled
+
+
+def _rebuild_tensor(cls, array, requires_grad: bool, device: str) -> Tensor:
+    """The inverse of ``Tensor.__reduce_ex__``."""
+    t = _new(cls)
+    _init(t, backend.to_device(array, backend.as_device(device)))
+    t._requires_grad = bool(requires_grad)
+    return t
 
 
 def _init(t: Tensor, array, requires_grad: bool = False, grad_fn=None, output_nr: int = 0) -> None:

@@ -161,7 +161,8 @@ def test_clip_grads_with_norm_and_foreach_match_torch(foreach):
     torch.nn.utils.clip_grads_with_norm_(theirs, 0.5, total_theirs * 2, foreach=foreach)
     for p, q in zip(ours, theirs):
         assert_close(p.grad, q.grad)
-    assert_close(clip_grad_norm_(ours, 0.1, foreach=foreach), torch.nn.utils.clip_grad_norm_(theirs, 0.1, foreach=foreach))
+    assert_close(clip_grad_norm_(ours, 0.1, foreach=foreach),
+                 torch.nn.utils.clip_grad_norm_(theirs, 0.1, foreach=foreach))
 
 
 @needs_torch

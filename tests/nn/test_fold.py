@@ -61,9 +61,9 @@ def test_fold_counts_overlaps():
 
 @needs_torch
 def test_fold_layers_match_torch():
-    for ours, theirs, shape in [(nn.Unfold((2, 3), padding=1), torch.nn.Unfold((2, 3), padding=1), (2, 2, 3, 4)),
-                                (nn.Fold((4, 5), 2, stride=2, dilation=1), torch.nn.Fold((4, 5), 2, stride=2, dilation=1),
-                                 (2, 8, 4))]:
+    pairs = [(nn.Unfold((2, 3), padding=1), torch.nn.Unfold((2, 3), padding=1), (2, 2, 3, 4)),
+             (nn.Fold((4, 5), 2, stride=2), torch.nn.Fold((4, 5), 2, stride=2), (2, 8, 4))]
+    for ours, theirs, shape in pairs:
         assert repr(ours) == repr(theirs)
         assert_module_matches_torch(ours, theirs, [rand(*shape, seed=9)])
 

@@ -79,7 +79,9 @@ def test_linear_errors_name_the_shapes():
     with pytest.raises(RuntimeError, match="float64.*float32"):
         layer(tinynn.randn(2, 4, dtype=tinynn.float64))
     with pytest.raises(RuntimeError, match="2-d"):
-        F.linear(tinynn.randn(2, 4), tinynn.randn(4))
+        F.linear(tinynn.randn(2, 4), tinynn.randn(1, 3, 4))
+    x, w = tinynn.randn(2, 4), tinynn.randn(4)  # a 1-d weight is one output feature, its dim dropped (PyTorch)
+    np.testing.assert_allclose(F.linear(x, w, tinynn.tensor(0.5)).numpy(), x.numpy() @ w.numpy() + 0.5, rtol=1e-6)
 
 
 def test_linear_reset_parameters_is_seeded():

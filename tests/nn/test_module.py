@@ -351,3 +351,28 @@ def test_forward_hooks_with_kwargs_and_prepend():
     module.register_forward_hook(lambda m, args, kwargs, out: out + kwargs["factor"], with_kwargs=True)
     assert module(tinynn.ones(1), factor=2.0).item() == 40.0     # 1 * 20, then + 20
     assert order == ["first", "second"]
+
+
+def test_module_type_to_empty_and_share_memory():
+    layer = nn.Linear(2, 3)
+    assert layer.type(tinynn.float64).weight.dtype == tinynn.float64
+    assert layer.type(tinynn.FloatTensor).bias.dtype == tinynn.float32
+    assert layer.share_memory() is layer
+    before = layer.weight.detach().numpy().copy()
+    layer.to_empty(device="cpu")
+    assert layer.weight.shape == (3, 2) and layer.weight.dtype == tinynn.float32
+    assert layer.weight.numpy(force=True).ctypes.data != before.ctypes.data    # new, uninitialised memory
+    assert layer.weight.requires_grad and isinstance(layer.weight, nn.Parameter)
+
+
+def test_buffer_assigned_as_an_attribute_is_registered():
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mask = nn.Buffer(tinynn.ones(3))
+            self.scratch = nn.Buffer(tinynn.zeros(2), persistent=False)
+
+    module = Masked()
+    assert list(module.state_dict()) == ["mask"]
+    assert [name for name, _ in module.named_buffers()] == ["mask", "scratch"]
+    assert type(module.mask) is tinynn.Tensor and module.double().mask.dtype == tinynn.float64

@@ -299,3 +299,13 @@ def test_fused_norm_graph_backward_equals_array_backward(training):
         grads.append(tinynn.autograd.grad(out, inputs, grad_outputs=tinynn.tensor(g), create_graph=create_graph))
     for a, c in zip(*grads):
         assert_close(a, c, rtol=1e-12, atol=1e-14)
+
+
+def test_batch_norm_loads_a_state_dict_without_num_batches_tracked():
+    bn = tinynn.nn.BatchNorm1d(3)
+    old = {"weight": tinynn.ones(3) * 2, "bias": tinynn.zeros(3), "running_mean": tinynn.ones(3), "running_var": tinynn.ones(3)}
+    result = bn.load_state_dict(old)
+    assert not result.missing_keys and bn.num_batches_tracked.item() == 0 and bn.weight.tolist() == [2.0] * 3
+    assert "num_batches_tracked" not in old                     # the caller's dict is left as it was
+    with pytest.raises(RuntimeError, match="Missing key"):
+        bn.load_state_dict({"weight": tinynn.ones(3)})

@@ -167,7 +167,8 @@ def test_orthogonal_defaults_assignment_and_gradcheck():
     assert _orthogonality_error(frozen.weight) < 1e-12
     for orthogonal_map in ("matrix_exp", "cayley", "householder"):
         m = PZ.orthogonal(_linear(tinynn, rand(3, 2)), orthogonal_map=orthogonal_map)
-        check_gradients(lambda X: functional_call(m, {"parametrizations.weight.original": X}, (tinynn.eye(2, dtype=tinynn.float64),)),
+        identity = tinynn.eye(2, dtype=tinynn.float64)
+        check_gradients(lambda X: functional_call(m, {"parametrizations.weight.original": X}, (identity,)),
                         rand(3, 2, seed=6) * 0.3)
 
 

@@ -223,3 +223,12 @@ def test_errors_name_what_was_expected():
     values, indices = F.max_pool3d(x3, 2, return_indices=True)
     with pytest.raises(RuntimeError, match="an index is out of range for an output of spatial size \\(1, 1, 1\\)"):
         F.max_unpool3d(values, indices, 2, output_size=(1, 1, 1))
+
+
+def test_with_indices_names_return_values_and_indices():
+    x = tinynn.tensor(rand(1, 2, 6, 6))
+    values, indices = F.max_pool2d_with_indices(x, 2)
+    expected = F.max_pool2d(x, 2, return_indices=True)
+    assert values.tolist() == expected[0].tolist() and indices.tolist() == expected[1].tolist()
+    assert len(F.adaptive_max_pool1d_with_indices(tinynn.tensor(rand(1, 2, 7)), 3)) == 2
+    assert F.max_pool3d_with_indices(tinynn.tensor(rand(1, 1, 4, 4, 4)), 2)[1].dtype == tinynn.int64

@@ -214,3 +214,37 @@ def test_bad_arguments_are_refused():
         one_cycle.step()
     with pytest.raises(ValueError, match="Tried to step 4 times"):
         one_cycle.step()
+
+
+@needs_torch
+@pytest.mark.parametrize("kwargs", [
+    dict(base_lr=0.01, max_lr=0.1, step_size_up=4),
+    dict(base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5, mode="triangular2"),
+    dict(base_lr=0.01, max_lr=0.1, step_size_up=2, mode="exp_range", gamma=0.9),
+    dict(base_lr=[0.01, 0.02], max_lr=[0.1, 0.3], step_size_up=3, base_momentum=0.7, max_momentum=0.95),
+    dict(base_lr=0.01, max_lr=0.1, step_size_up=2, scale_fn=lambda x: 0.5 ** x, scale_mode="iterations"),
+])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_cyclic_lr_matches_torch(kwargs, optimizer):
+    def run(lib):
+        a, b = lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(1))
+        opt_kwargs = {"momentum": 0.9} if optimizer == "SGD" else {}
+        opt = getattr(lib.optim, optimizer)([{"params": [a]}, {"params": [b]}], lr=1.0, **opt_kwargs)
+        sched = lib.optim.lr_scheduler.CyclicLR(opt, **kwargs)
+        trace = []
+        for _ in range(20):
+            opt.step()
+            sched.step()
+            momentum = [g["momentum"] if optimizer == "SGD" else g["betas"][0] for g in opt.param_groups]
+            trace.append(sched.get_last_lr() + momentum)
+        return trace
+
+    np.testing.assert_allclose(run(tinynn), run(torch), rtol=1e-12)
+
+
+def test_cyclic_lr_errors():
+    opt = tinynn.optim.SGD([tinynn.nn.Parameter(tinynn.ones(1))], lr=0.1)
+    with pytest.raises(ValueError, match="mode is invalid"):
+        tinynn.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, mode="sawtooth")
+    with pytest.raises(ValueError, match="momentum"):
+        tinynn.optim.lr_scheduler.CyclicLR(tinynn.optim.Adagrad([tinynn.nn.Parameter(tinynn.ones(1))]), 0.01, 0.1)

@@ -30,7 +30,8 @@ def shapes(n):
         if label == 0:
             image = (np.abs(ys - cy) < 2) & (np.abs(xs - cx) < 8)
         elif label == 1:
-            image = ((np.abs(ys - cy) < 1.5) & (np.abs(xs - cx) < 6)) | ((np.abs(xs - cx) < 1.5) & (np.abs(ys - cy) < 6))
+            horizontal = (np.abs(ys - cy) < 1.5) & (np.abs(xs - cx) < 6)
+            image = horizontal | ((np.abs(xs - cx) < 1.5) & (np.abs(ys - cy) < 6))
         else:
             image = np.abs(np.hypot(ys - cy, xs - cx) - 5) < 1.5
         images[i, 0] = image + 0.05 * rng.standard_normal((28, 28))

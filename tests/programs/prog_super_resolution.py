@@ -82,8 +82,10 @@ testing_data_loader = DataLoader(TensorDataset(low_resolution(test_targets), tes
 # --------------------------------------------------------------------------- main.py
 print('===> Building model')
 model = Net(upscale_factor=upscale_factor)
-model.load_state_dict({  # the same weights on every engine (in place of the orthogonal draw)
-    name: torch.from_numpy(rng.standard_normal(tuple(p.shape)) * (math.sqrt(2.0 / p[0].numel()) if p.dim() > 1 else 0.0))
+# the same weights on every engine, in place of the orthogonal draw: He-scaled normals, zero biases
+model.load_state_dict({
+    name: torch.from_numpy(rng.standard_normal(tuple(p.shape)) * math.sqrt(2.0 / p[0].numel()))
+    if p.dim() > 1 else torch.zeros(p.shape)
     for name, p in model.named_parameters()
 })
 criterion = nn.MSELoss()

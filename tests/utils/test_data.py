@@ -203,3 +203,31 @@ def test_conflicting_loader_options_are_refused():
         DataLoader(dataset, batch_size=0)
     with pytest.raises(ValueError, match="num_workers"):
         DataLoader(dataset, num_workers=-1)
+
+
+def test_chain_and_stack_datasets():
+    from tinynn.utils.data import ChainDataset, IterableDataset, StackDataset
+
+    class Count(IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n))
+
+        def __len__(self):
+            return self.n
+
+    chained = ChainDataset([Count(2), Count(3)])
+    assert list(chained) == [0, 1, 0, 1, 2] and len(chained) == 5
+    with pytest.raises(AssertionError, match="only supports IterableDataset"):
+        list(ChainDataset([[1, 2]]))
+    images, labels = tinynn.arange(6.0).reshape(3, 2), tinynn.tensor([0, 1, 0])
+    pairs = StackDataset(images, labels)
+    assert len(pairs) == 3 and pairs[1][0].tolist() == [2.0, 3.0] and pairs[1][1].item() == 1
+    named = StackDataset(image=images, label=labels)
+    assert set(named[2]) == {"image", "label"} and named[2]["label"].item() == 0
+    batch = next(iter(tinynn.utils.data.DataLoader(named, batch_size=3)))
+    assert batch["image"].shape == (3, 2) and batch["label"].tolist() == [0, 1, 0]
+    with pytest.raises(ValueError, match="Size mismatch"):
+        StackDataset(images, tinynn.ones(2))

@@ -15,6 +15,8 @@ two. Reinforcement learning uses ``Categorical(logits=...)``: sample an action, 
     one_hot_categorical.py   OneHotCategorical         independent.py   Independent
     multivariate_normal.py   MultivariateNormal (full covariance, via Cholesky)
     gamma.py, beta.py        Gamma, Beta               kl.py            kl_divergence, register_kl
+    gamma_sampling.py        reparameterised Gamma draws, the incomplete gamma function (Gamma.cdf)
+    utils.py                 broadcast_all, probs_to_logits, logits_to_probs, lazy_property
 """
 from . import constraints  # noqa: F401
 from .bernoulli import Bernoulli

@@ -5,13 +5,13 @@ import numbers
 
 import numpy as np
 
+from ..ops import where
 from ..ops.gamma import digamma, lgamma
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .gamma import xlogy
 from .gamma_sampling import StandardGamma
-from .utils import as_shape, broadcast_all
+from .utils import as_shape, broadcast_all, xlogy
 
 __all__ = ["Beta"]
 
@@ -21,7 +21,7 @@ class Beta(Distribution):
 
         log p(x) = (a-1) log x + (b-1) log(1-x) + lgamma(a+b) - lgamma(a) - lgamma(b)
         entropy  = log B(a, b) - (a-1) psi(a) - (b-1) psi(b) + (a+b-2) psi(a+b)
-        mean = a / (a+b),  variance = a b / ((a+b)^2 (a+b+1)),  mode = (a-1) / (a+b-2)
+        mean = a / (a+b),  variance = a b / ((a+b)^2 (a+b+1)),  mode = (a-1) / (a+b-2) for a, b > 1
 
     ``rsample``: X = G1 / (G1 + G0) with G1 ~ Gamma(a, 1), G0 ~ Gamma(b, 1), both reparameterised,
     so gradients reach a and b (PyTorch gets its Beta from a Dirichlet; the distribution is the same).
@@ -54,7 +54,12 @@ class Beta(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        return (self.concentration1 - 1) / (self.concentration1 + self.concentration0 - 2)
+        """(a-1)/(a+b-2), with a-1 and b-1 taken as 0 when negative (the density then peaks at an end).
+        When both a < 1 and b < 1 the density is infinite at both ends; PyTorch answers 1, and so do we."""
+        a1 = (self.concentration1 - 1).clamp(min=0)
+        b1 = (self.concentration0 - 1).clamp(min=0)
+        both_below_one = (self.concentration1 < 1) & (self.concentration0 < 1)
+        return where(both_below_one, 1.0, a1 / where(both_below_one, 1.0, a1 + b1))
 
     @property
     def variance(self) -> Tensor:

@@ -4,21 +4,14 @@ from __future__ import annotations
 import numbers
 
 from .. import creation
-from ..ops import where
 from ..ops.gamma import digamma, lgamma
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .gamma_sampling import RegularizedGammaP, StandardGamma
-from .utils import as_shape, broadcast_all
+from .utils import as_shape, broadcast_all, xlogy
 
 __all__ = ["Gamma"]
-
-
-def xlogy(x: Tensor, y: Tensor) -> Tensor:
-    """x log y, with 0 wherever x == 0 (so that 0 log 0 = 0, as in the limit)."""
-    safe_y = where(x == 0, 1.0, y)
-    return where(x == 0, 0.0, x * safe_y.log())
 
 
 class Gamma(Distribution):

@@ -29,6 +29,7 @@ from ..backend import CPU, array_module_of, device_of, to_device
 from ..ops.gamma import lgamma, lgamma_array, polygamma_array
 from ..random import numpy_generator
 from ..tensor import Tensor
+from .utils import xlogy
 
 _MAX_TERMS = 1_000_000
 
@@ -66,11 +67,16 @@ def regularized_gamma_p(a, x):
     Chernoff bound) and the series would need about x terms.
     """
     xp = array_module_of(x)
-    positive = x > 0
-    far = x > a + 40.0 * xp.sqrt(a) + 40.0
-    inside = positive & ~far
+    inside, far = _regions(a, x)
     p, _ = _series(xp.where(inside, a, 1.0), xp.where(inside, x, 1.0))
-    return xp.where(inside, xp.minimum(p, 1.0), xp.where(far, 1.0, 0.0))
+    result = xp.where(inside, xp.minimum(p, 1.0), xp.where(far, 1.0, 0.0))
+    return xp.where(xp.isnan(a) | xp.isnan(x), xp.nan, result)
+
+
+def _regions(a, x):
+    """(where the series is used, where P is 1 to double precision)."""
+    far = x > a + 40.0 * array_module_of(x).sqrt(a) + 40.0
+    return (x > 0) & ~far, far
 
 
 def standard_gamma_grad(a, x):
@@ -118,13 +124,15 @@ class RegularizedGammaP(Op):
         a, x = ctx.saved_tensors
         from ..ops import where
 
-        positive = x > 0
-        safe_x = where(positive, x, 1.0)
-        density = where(positive, ((a - 1) * safe_x.log() - safe_x - lgamma(a)).exp(), 0.0)
+        support = (x >= 0) & x.isfinite()  # the density is 0 below 0 and at inf
+        safe_x = where(support, x, 1.0)
+        density = where(support, (xlogy(a - 1, safe_x) - safe_x - lgamma(a)).exp(), 0.0)
         grad_a = None
         if ctx.needs_input_grad[0]:
             a64, x64 = np.broadcast_arrays(to_device(a._data, CPU).astype(np.float64),
-                                           to_device(safe_x._data, CPU).astype(np.float64))
-            dx_da = Tensor._make(to_device(standard_gamma_grad(a64, x64), grad.device).astype(grad.dtype))
-            grad_a = -grad * density.detach() * dx_da
+                                           to_device(x._data, CPU).astype(np.float64))
+            inside, _ = _regions(a64, x64)  # elsewhere the density is 0 (to double precision): so is dy/da
+            dx_da = np.where(inside, standard_gamma_grad(np.where(inside, a64, 1.0), np.where(inside, x64, 1.0)), 0.0)
+            dx_da = Tensor._make(to_device(dx_da, grad.device).astype(grad.dtype))
+            grad_a = -grad * where(x > 0, density.detach(), 0.0) * dx_da  # P(a, 0) = 0 for every a
         return grad_a, grad * density

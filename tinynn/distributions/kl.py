@@ -21,13 +21,13 @@ from .bernoulli import Bernoulli
 from .beta import Beta
 from .categorical import Categorical
 from .distribution import Distribution
-from .gamma import Gamma, xlogy
+from .gamma import Gamma
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
-from .utils import sum_rightmost
+from .utils import sum_rightmost, xlogy
 
 __all__ = ["kl_divergence", "register_kl"]
 

@@ -84,6 +84,14 @@ class lazy_property:
         return value
 
 
+def xlogy(x: Tensor, y: Tensor) -> Tensor:
+    """x log y, with 0 wherever x == 0 (so that 0 log 0 = 0, as in the limit); NaN for y < 0 otherwise."""
+    from ..ops import where
+
+    safe_y = where((x == 0) | (y < 0), 1.0, y)  # log is taken only where it is needed and defined
+    return where(x == 0, 0.0, where(y < 0, float("nan"), x * safe_y.log()))
+
+
 def sum_rightmost(value: Tensor, dims: int) -> Tensor:
     """Sum the rightmost ``dims`` dimensions: ``(*batch, *event) -> batch`` for an event of dims dims."""
     if dims == 0:

@@ -116,7 +116,8 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
             if has_aux:
                 output, aux = _split_aux(output, "grad_and_value(f)(*args)")
             if not isinstance(output, Tensor):
-                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(output)}")
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, "
+                                   f"got {type(output)}")
             if output.ndim != 0:
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                    f"with {output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")

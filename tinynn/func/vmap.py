@@ -126,6 +126,11 @@ def _stack_outputs(results: list, out_dims, func, batch: int):
     return tree_unflatten(stacked, spec)
 
 
+def _same_state(before: Tensor, after: Tensor) -> bool:
+    """Whether the generator's state (an encoded byte tensor, its length may change) is unchanged."""
+    return tuple(before.shape) == tuple(after.shape) and bool((before == after).all())
+
+
 def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size: int | None = None):
     """Map ``func`` over a batch dimension of its inputs (a loop over examples; see the module docstring)."""
     if randomness not in ("error", "different", "same"):
@@ -143,7 +148,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size: 
             state = get_rng_state()
             example = tree_unflatten(_example(leaves, dims, b), spec)
             results.append(func(*example, **kwargs))
-            if randomness == "error" and not bool((get_rng_state() == state).all()):
+            if randomness == "error" and not _same_state(state, get_rng_state()):
                 raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use "
                                    "the 'same' or 'different' randomness flags on vmap or perform the randomness "
                                    "operation out of vmap")

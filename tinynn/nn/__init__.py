@@ -15,7 +15,7 @@ Where each layer lives (one file per family, named as PyTorch's docs group them)
 ``embedding_bag`` EmbeddingBag - ``adaptive`` AdaptiveLogSoftmaxWithLoss (Softmax2d is in ``activation``).
 """
 from .module import Module  # noqa: F401
-from .parameter import Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from .containers import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403

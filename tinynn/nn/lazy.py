@@ -81,7 +81,7 @@ class LazyModuleMixin:
                                "load all of the module's parameters and buffers, or none of them")
         return bool(lazy)
 
-    def _materialize_for_load(self, state_dict, prefix: str) -> None:
+    def _before_load_state_dict(self, state_dict, prefix: str) -> None:
         """Called by ``load_state_dict``: give each uninitialized tensor the shape the checkpoint holds."""
         for name, t in (*self._parameters.items(), *self._buffers.items()):
             value = state_dict.get(prefix + name) if hasattr(state_dict, "get") else None

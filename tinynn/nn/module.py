@@ -22,7 +22,7 @@ import numpy as np
 from .. import backend, dtypes
 from ..autograd import grad_mode
 from ..tensor import Tensor, _RemovableHandle, parse_to_args
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
 
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -108,6 +108,12 @@ class Module:
                     f"cannot assign a {type(value).__name__} as parameter '{name}' (a Parameter or None is expected)"
                 )
             params[name] = None
+        elif isinstance(value, Buffer):  # nn.Buffer: registered, as a plain tensor sharing its memory
+            if params is None:
+                raise AttributeError("cannot assign buffers before Module.__init__() call")
+            if name not in self._buffers:
+                self._forget(name)
+            self.register_buffer(name, Tensor._make(value._data), persistent=value.persistent)
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign a module before Module.__init__() call")
@@ -336,6 +342,26 @@ class Module:
     def half(self) -> "Module":
         return self.to(dtypes.float16)
 
+    def type(self, dst_type) -> "Module":
+        """Cast floating parameters and buffers to ``dst_type`` (a dtype or a legacy type such as
+        tinynn.DoubleTensor), as ``Module.to(dtype)``."""
+        from ..tensor_types import dtype_of_type_name
+
+        legacy = dtype_of_type_name(dst_type)
+        return self.to(legacy[0]) if legacy is not None else self.to(dst_type)
+
+    def to_empty(self, *, device=None, recurse: bool = True) -> "Module":
+        """Move parameters and buffers to ``device`` without copying their values (PyTorch's way to
+        materialise a model built on the meta device); the values are then uninitialised."""
+        target = backend.as_device(device) if device is not None else backend.get_default_device()
+        xp = backend.array_module(target)
+        return self._convert(lambda array: xp.empty(array.shape, dtype=array.dtype))
+
+    def share_memory(self) -> "Module":
+        """Itself: PyTorch moves the tensors to shared memory for torch.multiprocessing workers;
+        tinynn has no multiprocessing of its own (its DataLoader has no worker processes)."""
+        return self
+
     def cpu(self) -> "Module":
         return self.to("cpu")
 
@@ -370,8 +396,11 @@ class Module:
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        for name, module in self.named_modules():   # lazy modules (nn/lazy.py) take the checkpoint's shapes
-            prepare = getattr(module, "_materialize_for_load", None)
+        state_dict = collections.OrderedDict(state_dict)   # the modules' hooks may add entries: not to the caller's
+        for name, module in self.named_modules():
+            # a module may adapt the checkpoint to itself first: lazy modules (nn/lazy.py) take its
+            # shapes, batch norm fills in a num_batches_tracked that older checkpoints lack
+            prepare = getattr(module, "_before_load_state_dict", None)
             if prepare is not None:
                 prepare(state_dict, name + "." if name else "")
         own = self.state_dict(keep_vars=True)

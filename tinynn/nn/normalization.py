@@ -64,6 +64,13 @@ class _NormBase(Module):
                 self.register_buffer(name, None)
         self.reset_parameters()
 
+    def _before_load_state_dict(self, state_dict, prefix: str) -> None:
+        """Called by ``load_state_dict``: a checkpoint without ``num_batches_tracked`` (PyTorch before
+        0.4.1, and hand-made ones) loads, with the count at 0, as in PyTorch."""
+        key = prefix + "num_batches_tracked"
+        if self.track_running_stats and key not in state_dict and prefix + "running_mean" in state_dict:
+            state_dict[key] = tensor(0, dtype=int64, device=self.num_batches_tracked.device)
+
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
             self.running_mean.zero_()

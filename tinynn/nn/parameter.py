@@ -7,6 +7,18 @@ import numpy as np
 from ..tensor import Tensor, _init
 
 
+class Buffer(Tensor):
+    """``nn.Buffer(data, persistent=True)`` (PyTorch 2.5+): assigned as a module attribute, it is
+    registered as a buffer (``self.mask = nn.Buffer(t)`` is ``self.register_buffer("mask", t)``)."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data: Tensor | None = None, *, persistent: bool = True):
+        array = np.empty((0,), dtype=np.float32) if data is None else (data._data if isinstance(data, Tensor) else np.asarray(data))
+        _init(self, array)
+        self.persistent = bool(persistent)
+
+
 class Parameter(Tensor):
     """A leaf tensor that requires grad and that ``Module`` collects in ``parameters()``.
 
@@ -28,9 +40,6 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
-
-    def __reduce_ex__(self, protocol):
-        raise TypeError("tinynn never pickles tensors: use tinynn.save(module.state_dict(), path)")
 
 
 

@@ -51,12 +51,15 @@ class AllReduceSum(Op):
 
 
 def _group_to_sync(process_group):
-    """The process group to synchronize over, or None when there is no one to synchronize with."""
-    from .. import distributed as dist
+    """The process group to synchronize over (None: the default one), or None when there is no one to
+    synchronize with (tinynn.distributed not initialized, or a group of one process)."""
+    from ..distributed import is_initialized
+    from ..distributed.process_group import default_group
 
-    if not dist.is_initialized():
+    if not is_initialized():
         return None
-    return process_group if dist.get_world_size(process_group) > 1 else None
+    group = default_group(process_group, "SyncBatchNorm")
+    return group if group.size > 1 else None
 
 
 class SyncBatchNorm(_BatchNorm):
@@ -74,15 +77,15 @@ class SyncBatchNorm(_BatchNorm):
             raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
         if input.shape[1] == 0:
             raise ValueError("SyncBatchNorm number of input channels should be non-zero")
-        if input.shape[1] != self.num_features:
-            raise ValueError(f"SyncBatchNorm: expected {self.num_features} channels in dim 1, "
-                             f"got input of shape {tuple(input.shape)}")
 
     def forward(self, input: Tensor) -> Tensor:
         group = _group_to_sync(self.process_group) if self.training else None
         if group is None:
             return super().forward(input)   # one process (or eval): plain batch norm
         self._check_input_dim(input)
+        if input.shape[1] != self.num_features and (self.affine or self.track_running_stats):
+            raise RuntimeError(f"SyncBatchNorm: expected {self.num_features} channels in dim 1, "
+                               f"got input of shape {tuple(input.shape)}")
         momentum = self._momentum_for_this_step()
         x = input.to(np.float32) if input.dtype == np.float16 else input
         y = _synced_batch_norm(self, x, momentum, group)

@@ -18,6 +18,7 @@ import math
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
+from ..dtypes import refuse_dtype
 from ..kernels import use_fused
 from ..kernels.gelu import fused_gelu_value_and_slope
 from ..tensor import Tensor
@@ -55,7 +56,7 @@ class Pointwise(Op):
     @staticmethod
     def forward(ctx, x, *params):
         if x.dtype.kind != "f":
-            raise RuntimeError(f"{type(ctx).__name__.lower()}: expected a floating point tensor, got {x.dtype}")
+            raise refuse_dtype(type(ctx).__name__.lower(), x.dtype, "a floating point tensor")
         # NumPy ufuncs turn 0-d arrays into scalars (no in-place ``out=``): compute on a 1-element view
         flat = x.reshape(1) if x.ndim == 0 else x
         y, d = type(ctx).value_and_slope(array_module_of(x), flat, *params)

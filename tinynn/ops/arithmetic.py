@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module_of
-from ..dtypes import category, get_default_dtype, result_type
+from ..dtypes import get_default_dtype, refuse_dtype, result_type
 from ..tensor import Tensor
 from .dims import check_broadcast
 
@@ -28,6 +28,7 @@ __all__ = [
     "multiply",
     "neg",
     "negative",
+    "positive",
     "pow",
     "reciprocal",
     "remainder",
@@ -80,7 +81,7 @@ class Add(Op):
     def forward(ctx, x, y, alpha=1):
         x, y = promote(x, y)
         ctx.alpha = alpha
-        return x + y if alpha == 1 else x + alpha * y
+        return x + y if alpha == 1 else x + _scaled(y, alpha, "add")
 
     @staticmethod
     def backward(ctx, grad):
@@ -100,11 +101,19 @@ class Sub(Op):
             )
         x, y = promote(x, y)
         ctx.alpha = alpha
-        return x - y if alpha == 1 else x - alpha * y
+        return x - y if alpha == 1 else x - _scaled(y, alpha, "sub")
 
     @staticmethod
     def backward(ctx, grad):
         return grad, -grad if ctx.alpha == 1 else grad * -ctx.alpha
+
+
+def _scaled(y, alpha, name: str):
+    """``alpha * y`` in y's dtype (PyTorch refuses a float alpha for integers: it would not fit)."""
+    dtype = y.dtype if hasattr(y, "dtype") else result_type(y)
+    if dtype.kind in "iub" and isinstance(alpha, float):
+        raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a floating point number")
+    return _cast(alpha, dtype) * y
 
 
 class Mul(Op):
@@ -171,9 +180,12 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, x, y):
         a, b = promote(x, y)
-        if _is_int(a) and _is_int(b) and bool((b < 0).any() if hasattr(b, "any") else b < 0):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        out = a**b
+        if _is_bool(a) and _is_bool(b) and hasattr(y, "dtype"):
+            raise refuse_dtype("pow", np.dtype(bool), "number tensors (use x.long())")
+        if _is_int(a) and _is_int(b):
+            out = _integer_power(a, b, exponent_is_number=not hasattr(y, "dtype"))
+        else:
+            out = a**b
         # A Python number is saved as it is, so that backward can single out exponents 0 and 1.
         ctx.save_for_backward(a if hasattr(x, "dtype") else x, b if hasattr(y, "dtype") else y, out)
         return out
@@ -204,6 +216,24 @@ class Pow(Op):
                     log_x = math.log(x) if x > 0 else (-math.inf if x == 0 else math.nan)
                     grad_y = where((y >= 0).detach(), 0.0, grad * out * log_x) if x == 0 else grad * out * log_x
         return grad_x, grad_y
+
+
+def _integer_power(a, b, exponent_is_number: bool):
+    """a ** b for integers as PyTorch computes it: a negative exponent given as a number is an
+    error, but in a tensor it gives 1 for a = 1, +-1 for a = -1 (by parity) and 0 otherwise."""
+    negative = b < 0
+    if not bool(negative.any() if hasattr(negative, "any") else negative):
+        out = a**b
+        return out.astype(bool) if _is_bool(a) and _is_bool(b) else out
+    if exponent_is_number:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    xp = array_module_of(a if hasattr(a, "ndim") else b)
+    dtype = a.dtype if hasattr(a, "dtype") else b.dtype
+    a, b = xp.asarray(a), xp.asarray(b)
+    safe = a ** xp.where(negative, 0, b)
+    odd = (b % 2) != 0
+    inverse = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(negative, inverse, safe).astype(dtype)
 
 
 def _is_int(value) -> bool:
@@ -252,66 +282,11 @@ def div(x, y, *, rounding_mode=None) -> Tensor:
     if rounding_mode == "floor":
         return floor_divide(x, y)
     if rounding_mode == "trunc":
-        from .unary import trunc
-
-        if _is_float_op(x, y):
-            return trunc(broadcasting(Div, "div", x, y))
-        return _integer_op("div", _trunc_divide, x, y)
+        return trunc_divide(x, y)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
 
 
 divide = true_divide = div
-
-
-def _raw(v):
-    return v._data if isinstance(v, Tensor) else v
-
-
-def _is_float_op(x, y) -> bool:
-    return category(result_type(_raw(x), _raw(y))) == 2
-
-
-def floor_divide(x, y) -> Tensor:
-    """``x // y`` rounded toward minus infinity (no gradient, as in PyTorch)."""
-    from .unary import floor
-
-    if _is_float_op(x, y):
-        return floor(broadcasting(Div, "floor_divide", x, y))
-    return _integer_op("floor_divide", lambda xp, a, b: xp.floor_divide(a, b), x, y)
-
-
-def remainder(x, y) -> Tensor:
-    """``x % y`` with the sign of ``y`` (Python's and PyTorch's convention)."""
-    from .unary import floor
-
-    if _is_float_op(x, y):
-        return x - floor(broadcasting(Div, "remainder", x, y)) * y
-    return _integer_op("remainder", lambda xp, a, b: xp.remainder(a, b), x, y)
-
-
-def fmod(x, y) -> Tensor:
-    """Remainder with the sign of ``x`` (C's fmod); integers stay integers."""
-    from .unary import trunc
-
-    if _is_float_op(x, y):
-        return x - trunc(broadcasting(Div, "fmod", x, y)) * y
-    return _integer_op("fmod", lambda xp, a, b: xp.fmod(a, b), x, y)
-
-
-def _trunc_divide(xp, a, b):
-    """Integer division rounded toward zero: floor division, one up where the signs differ."""
-    q = xp.floor_divide(a, b)
-    return q + ((q < 0) & (q * b != a))
-
-
-def _integer_op(name: str, fn, x, y) -> Tensor:
-    """An integer division-like op (no gradient): PyTorch's error for a zero divisor, not NumPy's 0."""
-    check_broadcast(name, x, y)
-    a, b = promote(_raw(x), _raw(y))
-    xp = array_module_of(a if hasattr(a, "ndim") else b)
-    if bool((xp.asarray(b) == 0).any()):
-        raise RuntimeError(f"ZeroDivisionError: integer {name} by zero")
-    return Tensor._make(xp.asarray(fn(xp, a, b)))
 
 
 def neg(x: Tensor) -> Tensor:
@@ -319,6 +294,13 @@ def neg(x: Tensor) -> Tensor:
 
 
 negative = neg
+
+
+def positive(x: Tensor) -> Tensor:
+    """``+x``: x itself (not for bool tensors, as in PyTorch)."""
+    if x.dtype == np.bool_:
+        raise RuntimeError("the `+` operator (positive) on a bool tensor is not supported")
+    return x
 
 
 def pow(x, exponent) -> Tensor:
@@ -334,11 +316,17 @@ def reciprocal(x: Tensor) -> Tensor:
 
 
 def square(x: Tensor) -> Tensor:
+    """``x * x``; a bool tensor squares as int64 (PyTorch's ``x ** 2``)."""
+    if x.dtype == np.bool_:
+        x = x.long()
     return Mul.apply(x, x)
 
 
 def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
-    """``start + weight * (end - start)``."""
+    """``start + weight * (end - start)``; start, end (and a tensor weight) share one float dtype."""
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype != start.dtype:
+            raise RuntimeError(f"lerp: expected dtype {start.dtype} for `{name}` but got dtype {t.dtype}")
     return start + weight * (end - start)
 
 
@@ -347,4 +335,12 @@ def addcmul(x: Tensor, t1: Tensor, t2: Tensor, *, value=1) -> Tensor:
 
 
 def addcdiv(x: Tensor, t1: Tensor, t2: Tensor, *, value=1) -> Tensor:
+    """``x + value * t1 / t2`` (true division; PyTorch refuses two integer tensors here)."""
+    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+        raise RuntimeError("addcdiv: integer division with addcdiv is not supported; "
+                           "use addcmul(x, t1, t2.reciprocal()) or convert to float first")
     return x + value * t1 / t2
+
+
+# floor and truncating division, remainder and fmod live in division.py (they build on the above)
+from .division import floor_divide, fmod, remainder, trunc_divide  # noqa: E402,F401

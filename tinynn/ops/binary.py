@@ -3,13 +3,15 @@
 Both operands broadcast (NumPy's rule, PyTorch's errors) and promote by PyTorch's rules; the
 backward formulas give gradients of the broadcast shape and the engine sums them back to each
 input's shape. Like PyTorch, ``hypot`` and ``logaddexp`` refuse integer tensors, ``atan2`` and
-``copysign`` compute integers in the default float dtype, and the shifts take integers only.
+``copysign`` compute integers in the default float dtype, and the shifts take integers only
+(not two bools).
 tinynn also accepts a Python number for either operand where PyTorch wants a tensor.
 """
 from __future__ import annotations
 
 from ..autograd.function import Op
 from ..backend import array_module_of
+from ..dtypes import refuse_dtype, result_type
 from ..tensor import Tensor
 from .arithmetic import broadcasting, promote, to_float
 
@@ -26,10 +28,10 @@ __all__ = [
 
 
 def _float_only(name: str, x, y) -> None:
-    for v in (x, y):
-        data = v._data if isinstance(v, Tensor) else v
-        if hasattr(data, "dtype") and data.dtype.kind != "f":
-            raise NotImplementedError(f"{name}: expected floating point tensors, got {data.dtype}")
+    """Refuse operands that promote to an integer or bool dtype (one float operand is enough)."""
+    dtype = result_type(*(v._data if isinstance(v, Tensor) else v for v in (x, y)))
+    if dtype.kind != "f":
+        raise refuse_dtype(name, dtype, "floating point tensors")
 
 
 class Atan2(Op):
@@ -57,7 +59,10 @@ class Atan2(Op):
 
 class LogAddExp(Op):
     """z = log_b(b^x + b^y) for b = e or 2, computed without overflow (NumPy's logaddexp);
-    dz/dx = b^(x - z),  dz/dy = b^(y - z)  (the two weights sum to 1).
+    dz/dx = b^x / (b^x + b^y) = 1 / (1 + b^(y - x)),  dz/dy = 1 / (1 + b^(x - y))  (they sum to 1).
+
+    Written with the difference y - x (PyTorch's form) so that x = inf, y finite gives 1 and 0,
+    where b^(x - z) would be b^(inf - inf) = nan.
     """
 
     @staticmethod
@@ -76,7 +81,7 @@ class LogAddExp(Op):
         x, y, z = ctx.saved_tensors
         power = exp if ctx.base == "e" else exp2
         need_x, need_y = ctx.needs_input_grad[:2]
-        return (grad * power(x - z) if need_x else None), (grad * power(y - z) if need_y else None)
+        return (grad / (1 + power(y - x)) if need_x else None), (grad / (1 + power(x - y)) if need_y else None)
 
 
 class Copysign(Op):
@@ -166,8 +171,8 @@ def _shift(name: str, x, y, left: bool) -> Tensor:
     a, b = promote(a, b)
     xp = array_module_of(a if hasattr(a, "ndim") else b)
     a, b = xp.asarray(a), xp.asarray(b)
-    if a.dtype == bool:  # bools shift as int64, as in PyTorch
-        a, b = a.astype("int64"), b.astype("int64")
+    if a.dtype == bool:  # as in PyTorch: a bool shifted by an integer shifts as an integer, not by a bool
+        raise refuse_dtype(name, a.dtype, "integer tensors")
     bits = 8 * a.dtype.itemsize
     outside = (b < 0) | (b >= bits)
     amount = xp.where(outside, 0, b).astype(a.dtype)

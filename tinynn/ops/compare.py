@@ -1,7 +1,12 @@
-"""Comparisons and logical operations. Their results are bool tensors and carry no gradient."""
+"""Comparisons and logical operations. Their results are bool tensors and carry no gradient.
+
+tinynn also accepts a Python number for either operand of the logical functions, where PyTorch's
+``logical_and(x, 2)`` wants a tensor.
+"""
 from __future__ import annotations
 
 from ..backend import array_module_of
+from ..dtypes import refuse_dtype
 from ..tensor import Tensor
 from .dims import check_broadcast
 
@@ -25,6 +30,7 @@ __all__ = [
     "isnan",
     "isneginf",
     "isposinf",
+    "isreal",
     "le",
     "less",
     "less_equal",
@@ -121,7 +127,7 @@ def bitwise_xor(x, y) -> Tensor:
 def bitwise_not(x) -> Tensor:
     data = _raw(x)
     if data.dtype.kind == "f":
-        raise TypeError("bitwise_not (~) is only defined for integer and bool tensors, got a float tensor")
+        raise refuse_dtype("bitwise_not (~)", data.dtype, "integer and bool tensors")
     return _bool(~data)
 
 
@@ -129,7 +135,9 @@ def _integer_only(symbol, x, y, fn) -> Tensor:
     a, b = _raw(x), _raw(y)
     for v in (a, b):
         if getattr(v, "dtype", None) is not None and v.dtype.kind == "f" or isinstance(v, float):
-            raise TypeError(f"the operator {symbol} is only defined for integer and bool tensors")
+            check_broadcast(f"the operator {symbol}", x, y)
+            raise refuse_dtype(f"the operator {symbol}", v.dtype if hasattr(v, "dtype") else "float64",
+                               "integer and bool tensors")
     return _binary(f"the operator {symbol}", fn, x, y)
 
 
@@ -153,14 +161,28 @@ def isneginf(x: Tensor) -> Tensor:
     return _bool(_xp(x).isneginf(x._data))
 
 
+def isreal(x: Tensor) -> Tensor:
+    """True everywhere: tinynn has no complex dtypes, so every element is real."""
+    return _bool(array_module_of(x._data).ones(x.shape, dtype=bool))
+
+
+def _same_dtype(name: str, x, y) -> None:
+    """isclose and allclose compare tensors of one dtype (PyTorch: "Float did not match Double")."""
+    if isinstance(x, Tensor) and isinstance(y, Tensor) and x.dtype != y.dtype:
+        raise RuntimeError(f"{name}: expected both tensors to have the same dtype, got {x.dtype} and {y.dtype}; "
+                           "convert one with .to(other.dtype)")
+
+
 def isclose(x, y, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
     """``|x - y| <= atol + rtol * |y|`` elementwise (NaNs equal each other only with ``equal_nan``)."""
+    _same_dtype("isclose", x, y)
     close = _xp(x, y).isclose
     return _binary("isclose", lambda a, b: close(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), x, y)
 
 
 def allclose(x, y, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
     """True when every ``|x - y| <= atol + rtol * |y|`` (PyTorch's and NumPy's test)."""
+    _same_dtype("allclose", x, y)
     return bool(_xp(x, y).allclose(_raw(x), _raw(y), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -170,14 +192,18 @@ def equal(x: Tensor, y: Tensor) -> bool:
 
 
 def any(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    from .dims import reduce_dims
-
-    axes = reduce_dims(dim, x.ndim, "any")
-    return _bool(_xp(x).any(x._data, axis=axes, keepdims=keepdim))
+    """Whether any element (over ``dim``) is nonzero. As in PyTorch, ``dim=()`` reduces no dim."""
+    return _bool(_xp(x).any(x._data, axis=_logical_axes(dim, x.ndim, "any"), keepdims=keepdim))
 
 
 def all(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Whether every element (over ``dim``) is nonzero. As in PyTorch, ``dim=()`` reduces no dim."""
+    return _bool(_xp(x).all(x._data, axis=_logical_axes(dim, x.ndim, "all"), keepdims=keepdim))
+
+
+def _logical_axes(dim, ndim: int, name: str):
     from .dims import reduce_dims
 
-    axes = reduce_dims(dim, x.ndim, "all")
-    return _bool(_xp(x).all(x._data, axis=axes, keepdims=keepdim))
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        return ()
+    return reduce_dims(dim, ndim, name)

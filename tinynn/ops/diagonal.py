@@ -16,7 +16,7 @@ from ..backend import array_module_of
 from ..tensor import Tensor
 from .dims import wrap_dim
 
-__all__ = ["diag", "diag_embed", "diagonal", "trace"]
+__all__ = ["diag", "diag_embed", "diagflat", "diagonal", "trace"]
 
 
 def _diagonal_view(a, offset: int, dim1: int, dim2: int):
@@ -100,6 +100,11 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if input.ndim == 2:
         return Diagonal.apply(input, int(diagonal), 0, 1).clone()
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """The square matrix with the flattened ``input`` on its ``offset``-th diagonal."""
+    return diag_embed(input.reshape(-1), offset, 0, 1)
 
 
 def trace(input: Tensor) -> Tensor:

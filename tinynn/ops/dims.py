@@ -1,12 +1,14 @@
 """Checking and normalising dimension arguments, with PyTorch's error messages."""
 from __future__ import annotations
 
+import operator
+
 
 def wrap_dim(dim: int, ndim: int, name: str = "op") -> int:
     """A possibly negative ``dim`` as an index in ``range(ndim)`` (0-d tensors accept 0 and -1)."""
     size = max(ndim, 1)
     try:
-        dim = int(dim)
+        dim = operator.index(dim)  # an int (or NumPy integer); not 1.0, as in PyTorch
     except TypeError:
         raise TypeError(f"{name}: dim must be an integer, got {dim!r}") from None
     if not -size <= dim < size:

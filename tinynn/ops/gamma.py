@@ -18,6 +18,8 @@ How they are computed, in float64 (cast back to the input's float dtype), for x 
        psi(z)    ~ log z - 1/(2z) - sum_k B_2k / (2k z^2k)
        psi^(n)(z) ~ (-1)^(n+1) [ (n-1)!/z^n + n!/(2 z^(n+1)) + sum_k B_2k (2k+n-1)!/((2k)! z^(2k+n)) ]
    (the last is the n-th derivative of the one before). Seven terms reach double precision.
+3. Between 0.5 and 2.5, where lgamma crosses 0 at 1 and 2 and the difference in 1. cancels, a
+   Taylor series about 1 or 2 keeps the relative precision (``_lgamma_near_one_and_two``).
 
 For x <= 0, the reflection formulas bring x back to 1 - x > 0 (r = x - round(x) keeps sin and
 cot accurate for large |x|):
@@ -75,7 +77,40 @@ def _lgamma_positive(x):
         series = series * w + _BERNOULLI[k - 1] / (2 * k * (2 * k - 1))
     # (z - 1/2) log z - z written as (z - 1/2)(log z - 1) - 1/2, which stays inf (not nan) at z = inf
     stirling = (z - 0.5) * (xp.log(z) - 1.0) - 0.5 + _HALF_LOG_2PI + series / z
-    return stirling - xp.log(product)
+    # Around the zeros at 1 and 2 the difference above cancels (two numbers near 15 give one near 0)
+    result = stirling - xp.log(product)
+    near_zeros = (x >= 0.5) & (x < 2.5)
+    if bool(near_zeros.any()):
+        result = xp.where(near_zeros, _lgamma_near_one_and_two(xp.where(near_zeros, x, 1.0)), result)
+    return result
+
+
+_EULER = 0.5772156649015329
+_ZETA_MINUS_ONE = ()  # zeta(k) - 1 for k = 2, 3, ..., 27; computed on first use
+
+
+def _lgamma_near_one_and_two(x):
+    """lgamma for 0.5 <= x < 2.5 with full relative precision near its zeros at 1 and 2.
+
+    The Taylor series (Abramowitz and Stegun 6.1.33), with z = x - 1 or z = x - 2 so that |z| <= 1/2
+    (both subtractions are exact), and Gamma(2 + z) = (1 + z) Gamma(1 + z):
+        lgamma(1 + z) = -log1p(z) + (1 - euler) z + sum_(k>=2) (-1)^k (zeta(k) - 1) / k z^k
+        lgamma(2 + z) =             (1 - euler) z + sum_(k>=2) (-1)^k (zeta(k) - 1) / k z^k
+    zeta(k) - 1 is about 2^-k, so 26 terms reach double precision. zeta(k) comes from this file's
+    own polygamma: psi^(k-1)(1) = (-1)^k (k-1)! zeta(k).
+    """
+    global _ZETA_MINUS_ONE
+    xp = array_module_of(x)
+    if not _ZETA_MINUS_ONE:  # one tuple, assigned at once: threads never see a half-built table
+        _ZETA_MINUS_ONE = tuple((-1.0) ** k * float(_polygamma_positive(k - 1, np.ones(1))[0]) / math.factorial(k - 1)
+                                - 1.0 for k in range(2, 28))
+    near_two = x >= 1.5
+    z = xp.where(near_two, x - 2.0, x - 1.0)
+    series = 0.0
+    for k in range(27, 1, -1):  # Horner: z^2 (c_2 + z (c_3 + ...)), c_k = (-1)^k (zeta(k) - 1) / k
+        series = series * z + (-1.0) ** k * _ZETA_MINUS_ONE[k - 2] / k
+    result = (1.0 - _EULER) * z + series * z * z
+    return xp.where(near_two, result, result - xp.log1p(z))
 
 
 def _polygamma_positive(n: int, x):

@@ -18,6 +18,9 @@ that NumPy produces PyTorch's layout: every dim becomes an advanced index (a sli
 ``arange`` along its output axis), each placed on the axis PyTorch gives it. A Python or 0-d bool
 (``x[1, True]``) is, as in PyTorch, a new dim of size 1 indexed by [0] (True) or [] (False).
 Keys on which the rules agree are passed to NumPy as they are (slices stay views).
+
+Differs from PyTorch on purpose: a negative slice step (``x[::-1]``) reverses, as in NumPy and
+Python; PyTorch refuses it (ValueError) and spells it ``x.flip(0)``.
 """
 from __future__ import annotations
 
@@ -59,6 +62,8 @@ def _index_part(part, xp):
         data = part._data
         if data.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if data.dtype == np.uint8:  # PyTorch still reads a uint8 index as a mask (deprecated there)
+            data = data.astype(bool)
         if data.ndim == 0:  # PyTorch: a 0-d index tensor is a plain int (or bool)
             return bool(data) if data.dtype == bool else int(data)
         return data

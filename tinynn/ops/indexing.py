@@ -7,6 +7,8 @@ common names are importable from here too.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.function import Op
@@ -116,8 +118,11 @@ def where(condition, input=None, other=None):
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     cond = condition._data if isinstance(condition, Tensor) else condition
-    if cond.dtype != bool:
+    if cond.dtype == "uint8":  # PyTorch's deprecated byte masks still select
         cond = cond.astype(bool)
+    if cond.dtype != bool:
+        raise RuntimeError(f"where: expected the condition to be a bool tensor, got {cond.dtype}; "
+                           "compare it first (cond != 0)")
     try:
         return Where.apply(cond, input, other)
     except ValueError:
@@ -143,6 +148,8 @@ def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, got {value.ndim} dims")
         value = value.to(x.dtype) if value._requires_grad else value.item()
+    if x.dtype.kind in "iub" and isinstance(value, float) and not math.isfinite(value):
+        raise RuntimeError(f"masked_fill: value {value} cannot be converted to {x.dtype} without overflow")
     return Where.apply(m, value, x) if isinstance(value, Tensor) else Where.apply(m, x.dtype.type(value), x)
 
 
@@ -150,8 +157,8 @@ def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 tensor of shape ``tensor.shape + (num_classes,)`` with a 1 at each class index."""
     data = tensor._data
-    if data.dtype.kind not in "iu":
-        raise RuntimeError(f"one_hot is only applicable to index tensors (int64), got {data.dtype}")
+    if data.dtype != np.int64:
+        raise RuntimeError(f"one_hot is only applicable to index tensors of dtype int64 (LongTensor), got {data.dtype}")
     xp = array_module_of(data)
     if num_classes == -1:
         num_classes = int(data.max()) + 1 if data.size else 0

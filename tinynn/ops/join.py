@@ -18,13 +18,11 @@ __all__ = [
     "chunk",
     "concat",
     "concatenate",
-    "hstack",
     "narrow",
     "split",
     "stack",
     "tensor_split",
     "unbind",
-    "vstack",
 ]
 
 
@@ -47,7 +45,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim (all other dims must match)."""
     tensors = [t for t in tensors]
     if not tensors:
-        raise RuntimeError("cat: expected a non-empty list of Tensors")
+        raise ValueError("cat: expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"cat: expected a sequence of Tensors, but item {i} is a {type(t).__name__}")
@@ -69,7 +67,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
                     f"cat: sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[axis]} but got size {t.shape[axis]} for tensor number {i} in the list."
                 )
-    nonempty = _promote_all(nonempty)
+    nonempty = _promote_all(nonempty, tensors)  # the skipped empty tensors still take part in promotion
     if len(nonempty) == 1:
         return _alias(nonempty[0]) if nonempty[0]._requires_grad else nonempty[0]
     return Cat.apply(*nonempty, dim=d)
@@ -78,13 +76,15 @@ def cat(tensors, dim: int = 0) -> Tensor:
 concat = concatenate = cat
 
 
-def _promote_all(tensors):
+def _promote_all(tensors, promoting=None):
+    """``tensors`` cast to the dtype PyTorch gives the result of joining ``promoting`` (default: them)."""
+    promoting = tensors if promoting is None else promoting
     dtype = tensors[0].dtype
-    if all(t.dtype == dtype for t in tensors):
+    if all(t.dtype == dtype for t in promoting):
         return tensors
     from ..dtypes import result_type
 
-    dtype = result_type(*(t._data for t in tensors))
+    dtype = result_type(*(t._data for t in promoting))
     return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
@@ -116,15 +116,6 @@ def stack(tensors, dim: int = 0) -> Tensor:
             )
     d = wrap_dim(dim, tensors[0].ndim + 1, "stack")
     return Stack.apply(*_promote_all(tensors), dim=d)
-
-
-def hstack(tensors):
-    tensors = list(tensors)
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
-
-
-def vstack(tensors):
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
 
 # ---------------------------------------------------------------------------- splitting
@@ -173,10 +164,19 @@ def chunk(x: Tensor, chunks: int, dim: int = 0):
     return split(x, max(size, 1), dim)
 
 
-def tensor_split(x: Tensor, sections: int, dim: int = 0):
-    """Split into ``sections`` pieces whose sizes differ by at most one (numpy.array_split)."""
+def tensor_split(x: Tensor, sections, dim: int = 0):
+    """Split into ``sections`` pieces whose sizes differ by at most one (numpy.array_split), or,
+    given a list of indices, at those indices: ``[:i0], [i0:i1], ..., [ik:]``."""
     dim = wrap_dim(dim, x.ndim, "tensor_split")
     n = x.shape[dim]
+    if isinstance(sections, Tensor):
+        sections = sections.tolist()
+    if isinstance(sections, (list, tuple)):
+        bounds = [None, *sections, None]
+        before = (slice(None),) * dim
+        return tuple(x[before + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
+    if sections <= 0:
+        raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {sections}")
     base, extra = divmod(n, sections)
     return split(x, [base + 1] * extra + [base] * (sections - extra), dim)
 
@@ -203,10 +203,15 @@ def unbind(x: Tensor, dim: int = 0):
 
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The slice ``start:start + length`` of dim ``dim`` (a view); ``start`` may be negative."""
     dim = wrap_dim(dim, x.ndim, "narrow")
-    start = start + x.shape[dim] if start < 0 else start
-    if start < 0 or start + length > x.shape[dim]:
-        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({x.shape[dim]})")
+    size = x.shape[dim]
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    start = start + size if start < 0 else start
+    if length < 0 or start + length > size:  # PyTorch's errors: IndexError for start, RuntimeError for the rest
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}), "
+                           "or length is negative")
     index = [slice(None)] * x.ndim
     index[dim] = slice(start, start + length)
     return x[tuple(index)]

@@ -38,6 +38,15 @@ def _inplace(name, fn):
     return method
 
 
+def _inplace_view(name, fn):
+    def method(self, *args):
+        return self._inplace_view(name, fn, *args)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place version of ``{fn.__name__}``: this tensor becomes the view."
+    return method
+
+
 def _matmul_operand(other):
     if isinstance(other, Tensor) or getattr(other, "is_sparse", False):  # sparse: matmul hands it to tinynn/sparse
         return other
@@ -54,7 +63,7 @@ METHODS = {
     "__floordiv__": A.floor_divide, "__rfloordiv__": _reflected(A.floor_divide), "floor_divide": A.floor_divide,
     "__mod__": A.remainder, "__rmod__": _reflected(A.remainder), "remainder": A.remainder, "fmod": A.fmod,
     "__pow__": A.pow, "__rpow__": _reflected(A.pow), "pow": A.pow,
-    "__neg__": A.neg, "neg": A.neg, "negative": A.neg, "__pos__": lambda self: self,
+    "__neg__": A.neg, "neg": A.neg, "negative": A.neg, "__pos__": A.positive, "positive": A.positive,
     "__abs__": U.abs, "abs": U.abs, "absolute": U.abs,
     "maximum": M.maximum, "minimum": M.minimum, "fmax": M.fmax, "fmin": M.fmin,
     "clamp": M.clamp, "clip": M.clamp, "reciprocal": A.reciprocal, "square": A.square,
@@ -77,7 +86,7 @@ METHODS = {
     "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt, "__le__": C.le, "__gt__": C.gt, "__ge__": C.ge,
     "eq": C.eq, "ne": C.ne, "lt": C.lt, "le": C.le, "gt": C.gt, "ge": C.ge,
     "less": C.lt, "less_equal": C.le, "greater": C.gt, "greater_equal": C.ge, "not_equal": C.ne,
-    "__and__": C.bitwise_and, "__or__": C.bitwise_or, "__xor__": C.bitwise_xor, "__invert__": C.bitwise_not,
+    "__and__": C.bitwise_and, "__or__": C.bitwise_or, "__xor__": C.bitwise_xor, "__invert__": C.bitwise_not, "bitwise_not": C.bitwise_not,
     "__rand__": _reflected(C.bitwise_and), "__ror__": _reflected(C.bitwise_or), "__rxor__": _reflected(C.bitwise_xor),
     "logical_and": C.logical_and, "logical_or": C.logical_or, "logical_xor": C.logical_xor,
     "logical_not": C.logical_not, "isnan": C.isnan, "isinf": C.isinf, "isfinite": C.isfinite,
@@ -161,26 +170,10 @@ for _name, _fn in PROPERTIES.items():
 
 
 # ---------------------------------------------------------------------------- random fills
-def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
-    """Fill with uniform random numbers in [a, b)."""
-    from ..creation import rand
+from . import random_fills as _fills  # noqa: E402
 
-    return self.copy_(rand(self.shape, generator=generator, dtype=self.dtype, device=self.device) * (b - a) + a)
-
-
-def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
-    """Fill with normal random numbers of the given mean and standard deviation."""
-    from ..creation import randn
-
-    return self.copy_(randn(self.shape, generator=generator, dtype=self.dtype, device=self.device) * std + mean)
-
-
-def bernoulli_(self: Tensor, p: float = 0.5, *, generator=None) -> Tensor:
-    """Fill with 1 (probability ``p``) or 0."""
-    from ..creation import rand
-
-    return self.copy_((rand(self.shape, generator=generator, device=self.device) < p).to(self.dtype))
-
+for _name in _fills.__all__:
+    setattr(Tensor, _name, getattr(_fills, _name))
 
 # ---------------------------------------------------------------------------- new tensors like this one
 from .. import creation as _creation  # noqa: E402
@@ -188,12 +181,93 @@ from .. import creation as _creation  # noqa: E402
 for _name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
     setattr(Tensor, _name, getattr(_creation, _name))
 
-Tensor.uniform_ = uniform_
-Tensor.normal_ = normal_
-Tensor.bernoulli_ = bernoulli_
 
 # sliding windows along a dim (tinynn/ops/fold.py)
 from .fold import tensor_unfold  # noqa: E402
 
 Tensor.unfold = tensor_unfold
 Tensor.fill_diagonal_ = fill_diagonal_
+
+# ---------------------------------------------------------------------------- special functions, order
+# statistics, NumPy-style helpers (tinynn.special holds the functions that are not Tensor methods)
+from . import batched_products as BP, bessel as BE, distances as DI, floating_point as FP  # noqa: E402
+from . import index_sets as IS, normal_cdf as NC, numerical as NU, order_stats as OS  # noqa: E402
+from . import pointwise as PW, special_elementwise as SE, stacking as ST  # noqa: E402
+from .quantile import nanquantile, quantile  # noqa: E402
+from . import statistics as STAT  # noqa: E402
+from .diagonal import diagflat  # noqa: E402
+from .. import dtypes as _dtypes  # noqa: E402
+from ..creation import bernoulli as _bernoulli, ones_like as _ones_like  # noqa: E402
+
+
+def _tile(self: Tensor, *dims) -> Tensor:
+    """``x.tile(2, 3)`` or ``x.tile((2, 3))``."""
+    return ST.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+
+MORE_METHODS = {
+    "erfc": NC.erfc, "i0": BE.i0, "logit": SE.logit, "xlogy": SE.xlogy, "sinc": SE.sinc, "mvlgamma": SE.mvlgamma,
+    "median": OS.median, "nanmedian": OS.nanmedian, "mode": OS.mode, "aminmax": OS.aminmax, "msort": OS.msort,
+    "quantile": quantile, "nanquantile": nanquantile,
+    "nan_to_num": FP.nan_to_num, "signbit": FP.signbit, "frexp": FP.frexp, "ldexp": FP.ldexp,
+    "nextafter": FP.nextafter, "float_power": FP.float_power, "float_power_": FP.float_power_,
+    "clamp_min": PW.clamp_min, "clamp_max": PW.clamp_max, "deg2rad": PW.deg2rad, "rad2deg": PW.rad2deg,
+    "sgn": PW.sgn, "heaviside": PW.heaviside, "gcd": PW.gcd, "lcm": PW.lcm,
+    "apply_": PW.apply_, "map_": PW.map_,
+    "hsplit": ST.hsplit, "vsplit": ST.vsplit, "dsplit": ST.dsplit, "tile": _tile, "rot90": ST.rot90,
+    "ravel": ST.ravel, "swapdims": ST.swapdims, "moveaxis": ST.moveaxis, "diff": NU.diff, "argwhere": IS.argwhere,
+    "dist": DI.dist, "renorm": DI.renorm, "addbmm": BP.addbmm, "baddbmm": BP.baddbmm, "addmv": BP.addmv,
+    "addr": BP.addr, "addmm": L.addmm,
+    # bitwise and logical, comparisons with NumPy's long names, statistics, flips and products
+    "bitwise_and": C.bitwise_and, "bitwise_or": C.bitwise_or, "bitwise_xor": C.bitwise_xor,
+    "bitwise_not": C.bitwise_not, "isposinf": C.isposinf, "isneginf": C.isneginf, "isreal": C.isreal,
+    "nanmean": STAT.nanmean, "cov": STAT.cov, "corrcoef": STAT.corrcoef, "fliplr": RA.fliplr, "flipud": RA.flipud,
+    "inner": TP.inner, "vdot": TP.vdot, "ger": TP.ger, "diagflat": diagflat, "sum_to_size": S.sum_to_size,
+    "fix": U.fix, "split_with_sizes": lambda self, split_sizes, dim=0: J.split(self, list(split_sizes), dim),
+    "narrow_copy": lambda self, dim, start, length: J.narrow(self, dim, start, length).clone(),
+    "bernoulli": lambda self, p=None, *, generator=None: _bernoulli(self if p is None else p * _ones_like(self),
+                                                                     generator=generator),
+    "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
+    "ndimension": lambda self: self.ndim, "short": lambda self: self.to(_dtypes.int16),
+    "char": lambda self: self.to(_dtypes.int8), "get_device": lambda self: -1 if not self.is_cuda else self.device.index or 0,
+    "is_signed": lambda self: self.dtype.kind in "if", "is_inference": lambda self: False,
+    "is_complex": lambda self: False, "is_conj": lambda self: False, "is_neg": lambda self: False,
+    # tinynn has no complex dtypes: for real tensors these are the tensor itself, as in PyTorch
+    "conj": lambda self: self, "resolve_conj": lambda self: self, "resolve_neg": lambda self: self,
+    "conj_physical": lambda self: self, "adjoint": S.matrix_transpose,
+}
+
+MORE_INPLACE = {
+    "erfc_": NC.erfc, "i0_": BE.i0, "logit_": SE.logit, "xlogy_": SE.xlogy, "sinc_": SE.sinc,
+    "mvlgamma_": SE.mvlgamma, "lgamma_": lgamma, "digamma_": digamma, "polygamma_": lambda self, n: polygamma(n, self),
+    "erfinv_": erfinv, "nan_to_num_": FP.nan_to_num, "ldexp_": FP.ldexp, "nextafter_": FP.nextafter,
+    "clamp_min_": PW.clamp_min, "clamp_max_": PW.clamp_max, "deg2rad_": PW.deg2rad, "rad2deg_": PW.rad2deg,
+    "sgn_": PW.sgn, "heaviside_": PW.heaviside, "gcd_": PW.gcd, "lcm_": PW.lcm, "renorm_": DI.renorm,
+    "addbmm_": BP.addbmm, "baddbmm_": BP.baddbmm, "addmv_": BP.addmv, "addr_": BP.addr, "addmm_": L.addmm,
+    # the in-place forms of the elementwise methods that had none
+    "absolute_": U.abs, "atan_": U.atan, "arctan_": U.atan, "ceil_": U.ceil, "cos_": U.cos, "sin_": U.sin,
+    "tan_": U.tan, "erf_": U.erf, "exp2_": U.exp2, "expm1_": U.expm1, "fix_": U.fix, "frac_": U.frac,
+    "log10_": U.log10, "log1p_": U.log1p, "log2_": U.log2, "rsqrt_": U.rsqrt, "sign_": U.sign, "trunc_": U.trunc,
+    "square_": A.square, "fmod_": A.fmod, "remainder_": A.remainder, "floor_divide_": A.floor_divide,
+    "divide_": A.div, "true_divide_": A.div, "multiply_": A.mul, "subtract_": A.sub, "negative_": A.neg,
+    "cumsum_": SC.cumsum, "tril_": RA.tril, "triu_": RA.triu,
+    "eq_": C.eq, "ne_": C.ne, "lt_": C.lt, "le_": C.le, "gt_": C.gt, "ge_": C.ge, "not_equal_": C.ne,
+    "less_": C.lt, "less_equal_": C.le, "greater_": C.gt, "greater_equal_": C.ge,
+    "logical_and_": C.logical_and, "logical_or_": C.logical_or, "logical_xor_": C.logical_xor,
+    "logical_not_": C.logical_not, "bitwise_and_": C.bitwise_and, "bitwise_or_": C.bitwise_or,
+    "bitwise_xor_": C.bitwise_xor, "bitwise_not_": C.bitwise_not,
+    "__iand__": C.bitwise_and, "__ior__": C.bitwise_or, "__ixor__": C.bitwise_xor,
+}
+
+# in place, a new view of the tensor's own memory: t_(), unsqueeze_(), squeeze_(), transpose_()
+IN_PLACE_VIEWS = {
+    "t_": S.t, "unsqueeze_": S.unsqueeze, "squeeze_": S.squeeze, "transpose_": S.transpose,
+    "swapaxes_": S.transpose, "swapdims_": S.transpose,
+}
+
+for _name, _fn in MORE_METHODS.items():
+    setattr(Tensor, _name, _fn)
+for _name, _fn in MORE_INPLACE.items():
+    setattr(Tensor, _name, _inplace(_name, _fn))
+for _name, _fn in IN_PLACE_VIEWS.items():
+    setattr(Tensor, _name, _inplace_view(_name, _fn))

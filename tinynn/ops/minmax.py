@@ -1,7 +1,9 @@
 """Elementwise extremes: maximum, minimum (and the NaN-ignoring fmax, fmin), and clamp.
 
 Where two values tie, ``maximum``/``minimum`` split the gradient in half between them, as PyTorch
-does; ``clamp`` passes the gradient through wherever the value lies inside the bounds.
+does; where either is NaN (the result is NaN) both get all of it. ``clamp`` passes the gradient
+through wherever the value lies inside the bounds (not at NaN). tinynn also accepts a Python
+number for either operand of maximum, minimum, fmax and fmin, where PyTorch wants a tensor.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
+from ..dtypes import result_type
 from .arithmetic import _cast, broadcasting, promote
 
 __all__ = ["clamp", "clip", "fmax", "fmin", "maximum", "minimum"]
@@ -68,10 +71,12 @@ class NanIgnoringExtreme(Op):
 
 
 def _split_on_ties(grad, x, y, larger):
-    wins_x = (x > y) if larger else (x < y)
-    tie = x == y
-    share_x = (wins_x.to(grad.dtype) + 0.5 * tie.to(grad.dtype)).detach()
-    return grad * share_x, grad * (1 - share_x)
+    """Each input's share: 0 where it loses, 1/2 on a tie, else 1 (so both get 1 at a NaN)."""
+    loses_x, loses_y = ((x < y), (x > y)) if larger else ((x > y), (x < y))
+    tie = (x == y).to(grad.dtype)
+    share_x = (1 - loses_x.to(grad.dtype) - 0.5 * tie).detach()
+    share_y = (1 - loses_y.to(grad.dtype) - 0.5 * tie).detach()
+    return grad * share_x, grad * share_y
 
 
 class Clamp(Op):
@@ -80,11 +85,13 @@ class Clamp(Op):
     @staticmethod
     def forward(ctx, x, lo, hi):
         xp = array_module_of(x)
+        dtype = result_type(*(v for v in (x, lo, hi) if v is not None))  # clamp(int, 0.5) is float
+        x = _cast(x, dtype)
         out = x
         if lo is not None:
-            out = xp.maximum(out, _cast(lo, x.dtype) if not hasattr(lo, "dtype") else lo.astype(x.dtype, copy=False))
+            out = xp.maximum(out, _cast(lo, dtype))
         if hi is not None:
-            out = xp.minimum(out, _cast(hi, x.dtype) if not hasattr(hi, "dtype") else hi.astype(x.dtype, copy=False))
+            out = xp.minimum(out, _cast(hi, dtype))
         if out is x:
             out = x.copy()
         ctx.save_for_backward(x, lo, hi)
@@ -97,8 +104,9 @@ class Clamp(Op):
         below = x < lo if lo is not None else None
         above = x > hi if hi is not None else None
         grad_x = grad_lo = grad_hi = None
-        if need_x:
-            inside = ~below if above is None else ~above if below is None else ~below & ~above
+        if need_x:  # inside the bounds; NaN is not (PyTorch's rule)
+            at_least = x >= lo if lo is not None else x == x
+            inside = at_least & (x <= hi) if hi is not None else at_least
             grad_x = grad * inside.to(grad.dtype)
         # When lo > hi every element is hi, so then hi gets the gradient and lo none (as in PyTorch).
         if need_lo:

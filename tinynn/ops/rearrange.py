@@ -13,6 +13,8 @@ from .shape import expand, flatten, reshape, unsqueeze
 
 __all__ = [
     "flip",
+    "fliplr",
+    "flipud",
     "repeat",
     "repeat_interleave",
     "roll",
@@ -116,6 +118,20 @@ def flip(x: Tensor, *dims) -> Tensor:
     return Flip.apply(x, axes)
 
 
+def fliplr(x: Tensor) -> Tensor:
+    """Reverse the columns (dim 1) of a tensor with at least 2 dims."""
+    if x.ndim < 2:
+        raise RuntimeError(f"fliplr: Input must be >= 2-d, got {x.ndim}-d")
+    return flip(x, 1)
+
+
+def flipud(x: Tensor) -> Tensor:
+    """Reverse the rows (dim 0) of a tensor with at least 1 dim."""
+    if x.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d, got 0-d")
+    return flip(x, 0)
+
+
 class Roll(Op):
     """y = x shifted cyclically by ``shifts`` along ``dims``; dy/dx: shifted back."""
 
@@ -143,6 +159,8 @@ def roll(x: Tensor, shifts, dims=None) -> Tensor:
         return reshape(Roll.apply(flatten(x), shifts[0], 0), x.shape)
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts and dims must align, got {len(shifts)} shifts and {len(dims)} dims")
+    if x.ndim == 0:
+        raise IndexError(f"roll: dimension specified as {dims[0]} but the tensor has no dimensions")
     axes = tuple(wrap_dim(d, x.ndim, "roll") for d in dims)
     return Roll.apply(x, shifts, axes)
 

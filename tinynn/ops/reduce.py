@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module_of
-from ..dtypes import get_default_dtype
+from ..dtypes import get_default_dtype, refuse_dtype
 from ..tensor import Tensor
 from .dims import reduce_dims, wrap_dim
 from .shape import Expand, Reshape, reshape
@@ -117,15 +117,21 @@ def nansum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     from .indexing import where
     from .compare import isnan
 
+    if x.dtype.kind != "f":  # integers have no NaN, and keep their dtype (int64) as in sum
+        return sum(x, dim, keepdim)
     return sum(where(isnan(x), 0.0, x), dim, keepdim)
 
 
 class Extreme(Op):
-    """y = max (or min) of x over ``axes``;  the gradient is shared equally by the tied extremes."""
+    """y = max (or min) of x over ``axes``;  the gradient is shared equally by the tied extremes.
+
+    A NaN extreme: ``max(x)`` of the whole tensor shares the gradient among the NaNs (PyTorch's
+    rule for it); ``amax`` finds no element equal to NaN and gives NaN, as PyTorch's amax does.
+    """
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim, largest):
-        ctx.input_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+    def forward(ctx, x, axes, keepdim, largest, nan_hits=False):
+        ctx.input_shape, ctx.axes, ctx.keepdim, ctx.nan_hits = x.shape, axes, keepdim, nan_hits
         out = x.max(axis=axes, keepdims=True) if largest else x.min(axis=axes, keepdims=True)
         ctx.save_for_backward(x, out)
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
@@ -133,7 +139,10 @@ class Extreme(Op):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        hits = (x == out).to(grad.dtype).detach()
+        hits = x == out
+        if ctx.nan_hits:
+            hits = hits | ((x != x) & (out != out))
+        hits = hits.to(grad.dtype).detach()
         share = hits / Sum.apply(hits, ctx.axes, True)
         return _restore_dims(grad, ctx.input_shape, ctx.axes, ctx.keepdim) * share
 
@@ -146,28 +155,35 @@ def _reduced_shape(shape, axes):
 
 def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """The largest value over ``dim``; ties share the gradient equally."""
-    _check_nonempty(x, "amax")
-    return Extreme.apply(x, reduce_dims(dim, x.ndim, "amax"), keepdim, True)
+    axes = reduce_dims(dim, x.ndim, "amax")
+    _check_nonempty(x, "amax", axes)
+    return Extreme.apply(x, axes, keepdim, True)
 
 
 def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """The smallest value over ``dim``; ties share the gradient equally."""
-    _check_nonempty(x, "amin")
-    return Extreme.apply(x, reduce_dims(dim, x.ndim, "amin"), keepdim, False)
+    axes = reduce_dims(dim, x.ndim, "amin")
+    _check_nonempty(x, "amin", axes)
+    return Extreme.apply(x, axes, keepdim, False)
 
 
-def _check_nonempty(x, name):
-    if x._data.size == 0:
+def _check_nonempty(x, name, axes=None):
+    """A max/min has no value over an empty dim (no identity); other dims may be empty (PyTorch's errors)."""
+    if axes is None and x._data.size == 0:
         raise RuntimeError(f"{name}(): expected a non-empty tensor (the reduction has no identity)")
+    for a in axes or ():
+        if x.shape[a] == 0:
+            raise IndexError(f"{name}(): expected reduction dim {a} to have non-zero size")
 
 
 def _extreme_with_indices(x, dim, keepdim, largest, name):
     """(values, indices) of the extremes along ``dim``; the gradient goes to the chosen index."""
     from .indexing import gather
 
-    _check_nonempty(x, name)
     d = wrap_dim(dim, x.ndim, name)
-    indices = argmax(x, d, keepdim=True) if largest else argmin(x, d, keepdim=True)
+    _check_nonempty(x, name, (d,) if x.ndim else None)
+    ranked = x if x.dtype != np.bool_ else Tensor._make(x._data.view(np.uint8))  # argmax refuses bools
+    indices = argmax(ranked, d, keepdim=True) if largest else argmin(ranked, d, keepdim=True)
     if x.ndim == 0:
         return values_indices(reshape(x, ()), indices)
     values = gather(x, d, indices)
@@ -183,7 +199,8 @@ def max(x: Tensor, dim=None, keepdim: bool = False):
 
         return maximum(x, dim)
     if dim is None:
-        return amax(x)
+        _check_nonempty(x, "max")
+        return Extreme.apply(x, None, False, True, True)
     return _extreme_with_indices(x, dim, keepdim, True, "max")
 
 
@@ -194,7 +211,8 @@ def min(x: Tensor, dim=None, keepdim: bool = False):
 
         return minimum(x, dim)
     if dim is None:
-        return amin(x)
+        _check_nonempty(x, "min")
+        return Extreme.apply(x, None, False, False, True)
     return _extreme_with_indices(x, dim, keepdim, False, "min")
 
 
@@ -209,15 +227,19 @@ def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def _arg_extreme(x, dim, keepdim, name):
-    _check_nonempty(x, name)
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input; use x.long() or x.float() first")
     xp = array_module_of(x._data)
     fn = xp.argmax if name == "argmax" else xp.argmin
     if dim is None:
+        if x._data.size == 0:
+            raise IndexError(f"{name}(): expected reduction dim to be specified for input.numel() == 0")
         out = fn(x._data)
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
         d = wrap_dim(dim, x.ndim, name)
+        _check_nonempty(x, name, (d,) if x.ndim else None)
         out = fn(x._data, axis=d, keepdims=keepdim) if x.ndim else fn(x._data)
     return Tensor._make(xp.asarray(out, dtype="int64"))
 
@@ -298,7 +320,7 @@ def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     axes = reduce_dims(dim, x.ndim, "logsumexp")
     if x._data.size == 0:
         total = sum(x if x.dtype.kind == "f" else x.to(get_default_dtype()), axes, keepdim)
-        return total.detach() - math.inf if total.numel() else total
+        return total - math.inf if total.numel() else total
     return LogSumExp.apply(x, axes, keepdim)
 
 
@@ -347,7 +369,7 @@ def _softmax_input(x: Tensor, dim, dtype, name):
     if dtype is not None:
         x = x.to(dtype)
     elif x.dtype.kind != "f":
-        x = x.to(get_default_dtype())
+        raise refuse_dtype(name, x.dtype, "a floating point tensor (or pass dtype=)")
     d = wrap_dim(dim, x.ndim, name)
     return x, (d if x.ndim else None)  # a 0-dim tensor: its one element (CuPy has no axis 0 there)
 
@@ -394,9 +416,12 @@ class Norm2(Op):
 
 
 def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
-    """The p-norm over ``dim`` (all elements when None): (sum |x|^p)^(1/p); p may be inf."""
-    from .unary import abs as absolute
+    """The p-norm over ``dim`` (all elements when None): (sum |x|^p)^(1/p); p may be inf, or 0
+    (the number of nonzero elements). Float tensors only, as in PyTorch."""
+    from .unary import abs as absolute, sign
 
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"norm: expected a floating point tensor, got {x.dtype}; use x.float() first")
     if x.dtype == np.float16:
         return in_float32(norm, x, p, dim, keepdim)
     if p == "fro" or p == 2:
@@ -407,4 +432,6 @@ def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
         return amin(absolute(x), dim, keepdim)
     if p == 1:
         return sum(absolute(x), dim, keepdim)
+    if p == 0:  # sign |x| is 1 where x != 0: a count, with derivative 0
+        return sum(sign(absolute(x)), dim, keepdim)
     return sum(absolute(x) ** p, dim, keepdim) ** (1.0 / p)

@@ -27,6 +27,7 @@ __all__ = [
     "reshape_as",
     "select",
     "squeeze",
+    "sum_to_size",
     "t",
     "transpose",
     "unflatten",
@@ -119,7 +120,8 @@ def reshape_as(x: Tensor, other: Tensor) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one."""
-    if x.ndim == 0:
+    if x.ndim == 0:  # a 0-d tensor flattens to 1 element (its dims are 0 or -1 only)
+        wrap_dim(start_dim, 0, "flatten"), wrap_dim(end_dim, 0, "flatten")
         return reshape(x, 1)
     start, end = wrap_dim(start_dim, x.ndim, "flatten"), wrap_dim(end_dim, x.ndim, "flatten")
     if start > end:
@@ -287,6 +289,17 @@ def sum_to_shape(x: Tensor, shape) -> Tensor:
     if x.shape == shape:
         return x
     return SumToShape.apply(x, shape)
+
+
+def sum_to_size(x: Tensor, *size) -> Tensor:
+    """Sum ``x`` down to ``size``, which must broadcast to x's shape (the adjoint of ``expand``)."""
+    shape = normalize_shape(size, "sum_to_size")
+    try:
+        if np.broadcast_shapes(shape, x.shape) != tuple(x.shape):
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"sum_to_size: size {list(shape)} is not expandable to size {list(x.shape)}") from None
+    return sum_to_shape(x, shape)
 
 
 def expand(x: Tensor, *sizes) -> Tensor:

@@ -18,7 +18,7 @@ from .join import cat, stack
 from .linalg import matmul
 from .matrix_checks import check_tensor
 
-__all__ = ["block_diag", "cartesian_prod", "chain_matmul", "cross", "kron", "tensordot"]
+__all__ = ["block_diag", "cartesian_prod", "chain_matmul", "cross", "ger", "inner", "kron", "tensordot", "vdot"]
 
 
 def kron(input: Tensor, other: Tensor, *, out=None) -> Tensor:
@@ -221,3 +221,30 @@ def chain_matmul(*matrices: Tensor, out=None) -> Tensor:
     if len(matrices) == 1:
         return matrices[0]
     return multi_dot(matrices)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """Sum over the last dims of both: a dot product for vectors, in general tensordot(a, b, ([-1], [-1]));
+    a 0-d operand multiplies elementwise."""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{tuple(input.shape)} and {tuple(other.shape)}")
+    return tensordot(input, other, ([-1], [-1]))
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """The dot product of two 1-d tensors (their conjugate for complex ones, which tinynn does not have)."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    from .linalg import dot
+
+    return dot(input, other)
+
+
+def ger(input: Tensor, vec2: Tensor) -> Tensor:
+    """The outer product (PyTorch's older name for ``outer``)."""
+    from .linalg import outer
+
+    return outer(input, vec2)

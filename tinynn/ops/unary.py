@@ -9,7 +9,7 @@ import math
 
 from ..autograd.function import Op
 from ..backend import array_module_of
-from ..dtypes import get_default_dtype
+from ..dtypes import get_default_dtype, refuse_dtype
 from ..tensor import Tensor
 
 __all__ = [
@@ -293,12 +293,17 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
-    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0.
+
+    As in PyTorch, a NaN stays NaN and passes its gradient through (only y <= 0 blocks it).
+    """
 
     array_backward = True
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported; use x.long() or x.float() first")
         y = array_module_of(x).maximum(x, 0)
         ctx.save_for_backward(y)
         return y
@@ -306,7 +311,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (y > 0)
+        return grad * ((y > 0) | (y != y))
 
 
 class Erf(Op):
@@ -331,6 +336,8 @@ class Abs(Op):
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise refuse_dtype("abs", x.dtype, "a number tensor")
         ctx.save_for_backward(x)
         return array_module_of(x).abs(x)
 
@@ -341,12 +348,22 @@ class Abs(Op):
 
 
 class Rounding(Op):
-    """Piecewise-constant functions (floor, ceil, round, trunc, sign): the derivative is 0."""
+    """Piecewise-constant functions (floor, ceil, round, trunc, sign): the derivative is 0.
+
+    As in PyTorch: integers round to themselves (but not to ``decimals`` places, nor bools at
+    all), the sign of a bool is itself, and the sign of NaN is 0.
+    """
 
     @staticmethod
     def forward(ctx, x, how, decimals=0):
         xp = array_module_of(x)
-        if x.dtype.kind in "iub" and how != "sign":
+        if how == "sign":
+            if x.dtype.kind == "b":
+                return x.copy()
+            return xp.where(x != x, 0, xp.sign(x)).astype(x.dtype, copy=False)
+        if x.dtype.kind == "b" or (x.dtype.kind in "iu" and decimals != 0):
+            raise refuse_dtype(how if not decimals else f"{how}(decimals={decimals})", x.dtype, "a float tensor")
+        if x.dtype.kind in "iu":
             return x.copy()
         if how == "round":
             return xp.round(x, decimals)
@@ -460,4 +477,7 @@ def round(x: Tensor, *, decimals: int = 0) -> Tensor:
 
 
 def frac(x: Tensor) -> Tensor:
+    """The fractional part ``x - trunc(x)`` (float tensors only, as in PyTorch)."""
+    if x.dtype.kind != "f":
+        raise refuse_dtype("frac", x.dtype, "a float tensor")
     return x - trunc(x)

@@ -20,3 +20,5 @@ from .lp_pool import *  # noqa: F401,F403
 from .fractional_pool import *  # noqa: F401,F403
 from .channel_shuffle import *  # noqa: F401,F403
 from .embedding_bag import *  # noqa: F401,F403
+from ...ops.distances import pdist  # noqa: F401,E402  (F.pdist is torch.pdist)
+from .stochastic import *  # noqa: F401,F403  (rrelu, gumbel_softmax)

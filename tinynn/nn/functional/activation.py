@@ -11,10 +11,12 @@ from __future__ import annotations
 import warnings
 
 from ...ops import activation as fused
+from ...dtypes import refuse_dtype
 from ...ops.indexing import where
+from ...ops.minmax import clamp
 from ...ops.join import chunk
 from ...ops.reduce import log_softmax as _log_softmax, norm, softmax as _softmax, sum as _sum
-from ...ops.unary import relu as _relu, sigmoid as _sigmoid, sqrt, tanh as _tanh
+from ...ops.unary import relu as _relu, sigmoid as _sigmoid, sign, sqrt, tanh as _tanh
 from ...tensor import Tensor
 
 __all__ = [
@@ -53,6 +55,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     """clamp(x, min_val, max_val), with zero gradient at and beyond the bounds."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.dtype.kind in "iu":  # integers clamp to integer bounds (no gradient), as in PyTorch
+        return _maybe_inplace(input, inplace, "hardtanh_", clamp, int(min_val), int(max_val))
     return _maybe_inplace(input, inplace, "hardtanh_", fused.Hardtanh.apply, min_val, max_val)
 
 
@@ -79,8 +83,14 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """x where x > threshold, else value."""
-    return _maybe_inplace(input, inplace, "threshold_", lambda x: where(x > threshold, x, value))
+    """value where x <= threshold, else x (NaN stays NaN; an integer tensor stays integer)."""
+    return _maybe_inplace(input, inplace, "threshold_", _threshold, threshold, value)
+
+
+def _threshold(x: Tensor, threshold: float, value: float) -> Tensor:
+    if x.dtype.kind in "iu":
+        value = int(value)
+    return where(x <= threshold, value, x)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -104,7 +114,7 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
-    return _maybe_inplace(input, True, "threshold_", lambda x: where(x > threshold, x, value))
+    return _maybe_inplace(input, True, "threshold_", _threshold, threshold, value)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -179,16 +189,26 @@ def tanhshrink(input: Tensor) -> Tensor:
     return input - _tanh(input)
 
 
+def _shrink(input: Tensor, lambd: float, name: str, shifted) -> Tensor:
+    """``shifted(x)`` where |x| > lambd, else 0. A NaN is neither: as in PyTorch it stays NaN,
+    with gradient 0."""
+    if input.dtype.kind != "f":
+        raise refuse_dtype(name, input.dtype, "a floating point tensor")
+    outside = (input > lambd) | (input < -lambd)
+    rest = where(input != input, input.detach(), 0.0)
+    return where(outside, shifted(input), rest)
+
+
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0."""
-    return where(input.abs() > lambd, input, 0.0)
+    return _shrink(input, lambd, "hardshrink", lambda x: x)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 in between."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+    return _shrink(input, lambd, "softshrink", lambda x: x - lambd * sign(x))
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:

@@ -17,15 +17,15 @@ backward is the embedding's lookup again (``dL/drow_n = dL/dout[bag(n)]``). Max 
 the graph, which row wins each (bag, feature) and then gathers those elements from the weight,
 so the gradient goes to the winning row only (the first one in the bag on ties).
 
-Where tinynn differs from PyTorch 2.13's CPU kernels, on purpose (each a PyTorch bug, reported there):
+Where tinynn differs from PyTorch 2.13's CPU kernels, on purpose:
 
 * ``scale_grad_by_freq``: each row's gradient is divided by how often its index occurs in input,
   as ``F.embedding`` does. PyTorch's CPU embedding_bag divides some rows by another index's count
-  (pytorch/pytorch#190063).
+  (a known bug, pytorch/pytorch#190063: input [1, 1, 3] gives row 3 the factor 1/2).
 * ``include_last_offset`` with offsets[-1] < len(input): the last bag ends at offsets[-1] (the
-  documented CSR contract; entries after it belong to no bag). PyTorch's CPU kernels disagree with
-  each other there (float64 folds the trailing entries into the last bag; float32 sums stop at
-  offsets[-1] but its mean divides by the folded count).
+  documented CSR contract; the entries after it belong to no bag). PyTorch's CPU kernels disagree
+  with each other there: float64 folds the trailing entries into the last bag, float32 sums stop
+  at offsets[-1] while float32 means still divide by the folded count.
 * Offsets that decrease are an error here; PyTorch reads such bags in an undefined way.
 """
 from __future__ import annotations

@@ -58,7 +58,14 @@ class Linear(Op):
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = input @ weight^T + bias.   input: (*, in), weight: (out, in), bias: (out,) -> (*, out)."""
+    """y = input @ weight^T + bias.   input: (*, in), weight: (out, in), bias: (out,) -> (*, out).
+
+    A 1-d weight (in,) is one output feature with its dim dropped: y = input @ weight (+ bias), (*)."""
+    if weight.ndim == 1:
+        from ...ops.linalg import matmul
+
+        out = matmul(input, weight)
+        return out if bias is None else out + bias
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-d (out_features, in_features), got shape {tuple(weight.shape)}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:

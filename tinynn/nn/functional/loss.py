@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from ...backend import array_module_of
+from ...dtypes import DTypeNotImplementedError
 from ...ops.indexing import gather, where
 from ...ops.loss import binary_cross_entropy_pointwise, cross_entropy_fused, log_sigmoid
 from ...tensor import Tensor
@@ -59,13 +60,15 @@ def _check_reduction(reduction: str) -> None:
 
 
 def _paired(input: Tensor, target: Tensor, name: str) -> Tensor:
-    """The target as a float tensor of the input's dtype; warns, as PyTorch does, when shapes differ."""
+    """The target ready to meet the input: an integer target in the input's dtype, a float one as it
+    is (a float64 target makes a float32 input's loss float64, as in PyTorch); warns, as PyTorch
+    does, when the shapes differ."""
     if not isinstance(target, Tensor):
         raise TypeError(f"{name}: expected the target to be a Tensor, got {type(target).__name__}")
     if target.shape != input.shape:
         warnings.warn(f"{name}: using a target size {tuple(target.shape)} that is different to the input size "
                       f"{tuple(input.shape)}; they will be broadcast, which is likely not what you want", stacklevel=3)
-    return target if target.dtype == input.dtype else target.to(input.dtype)
+    return target if target.dtype == input.dtype or target.dtype.kind == "f" else target.to(input.dtype)
 
 
 def _weighted(loss: Tensor, weight: Tensor | None, reduction: str, name: str, weighted_mean: bool) -> Tensor:
@@ -144,9 +147,9 @@ def _class_layout(input: Tensor, target: Tensor, name: str, allow_probabilities:
                 f"{tuple(input.shape)}, got {tuple(target.shape)} (class-index targets must be int64)")
         t = target.unsqueeze(0) if unbatched else target
         return x, (t if t.dtype == x.dtype else t.to(x.dtype)), unbatched
-    if target.dtype.kind not in "iu":
+    if target.dtype not in (np.int64, np.uint8):  # PyTorch: "expected target dtype to be Long or Byte"
         kinds = "class indices (int64)" + (" or class probabilities (float)" if allow_probabilities else "")
-        raise RuntimeError(f"{name}: expected {kinds} as target, got {target.dtype}")
+        raise RuntimeError(f"{name}: expected {kinds} as target, got {target.dtype} (use target.long())")
     expected = () if unbatched else tuple(input.shape[:1] + input.shape[2:])
     if tuple(target.shape) != expected:
         raise ValueError(f"{name}: for input of shape {tuple(input.shape)} (class dim {0 if unbatched else 1}) the "
@@ -219,7 +222,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     if input.dtype.kind != "f":  # PyTorch's log_softmax refuses integers too
-        raise RuntimeError(f"cross_entropy: expected floating point logits, got {input.dtype} (use input.float())")
+        raise DTypeNotImplementedError(f"cross_entropy: expected floating point logits, got {input.dtype} "
+                                       "(use input.float())")
     x, t, unbatched = _class_layout(input, target, "cross_entropy", allow_probabilities=True)
     _check_weight(weight, x.shape[1], "cross_entropy")
     if t.dtype.kind == "f" and ignore_index != -100:

@@ -107,7 +107,8 @@ def _check(input, grid, mode: str) -> None:
         raise RuntimeError(f"grid_sample: expected grid to have size {input.ndim - 2} in its last dim, got grid of "
                            f"shape {tuple(grid.shape)}")
     if any(s == 0 for s in input.shape[2:]):
-        raise RuntimeError(f"grid_sample: expected input to have non-empty spatial dims, got shape {tuple(input.shape)}")
+        raise RuntimeError(f"grid_sample: expected input to have non-empty spatial dims, "
+                           f"got shape {tuple(input.shape)}")
     if not input.is_floating_point() or input.dtype != grid.dtype:
         raise RuntimeError(f"grid_sample: expected input and grid to have the same floating dtype, got "
                            f"{input.dtype} and {grid.dtype}")

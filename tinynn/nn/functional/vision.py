@@ -7,6 +7,8 @@ this file checks the arguments and picks the map, with errors saying what was ex
 Deliberate differences from PyTorch: ``mode='nearest'`` (a pure copy) also accepts integer and bool
 tensors, which PyTorch refuses for most integer types; the other modes need floating point (PyTorch
 also runs bilinear on uint8, rounding). ``antialias=True`` is not implemented (NotImplementedError).
+A circular pad longer than what is left of the dim after a negative pad on its other side is refused
+(PyTorch returns memory it never wrote there).
 """
 from __future__ import annotations
 
@@ -202,7 +204,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     _check_tensor(input, "pixel_shuffle")
     r = _check_factor(upscale_factor, "pixel_shuffle", "upscale_factor")
     if input.ndim < 3:
-        raise RuntimeError(f"pixel_shuffle: expected input of at least 3 dims (*, C, H, W), got shape {tuple(input.shape)}")
+        raise RuntimeError(f"pixel_shuffle: expected input of at least 3 dims (*, C, H, W), "
+                           f"got shape {tuple(input.shape)}")
     *batch, c, h, w = input.shape
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle: the channel dim {c} (input.size(-3)) is not divisible by "
@@ -218,7 +221,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     _check_tensor(input, "pixel_unshuffle")
     r = _check_factor(downscale_factor, "pixel_unshuffle", "downscale_factor")
     if input.ndim < 3:
-        raise RuntimeError(f"pixel_unshuffle: expected input of at least 3 dims (*, C, H, W), got shape {tuple(input.shape)}")
+        raise RuntimeError(f"pixel_unshuffle: expected input of at least 3 dims (*, C, H, W), "
+                           f"got shape {tuple(input.shape)}")
     *batch, c, h, w = input.shape
     if h % r or w % r:
         raise RuntimeError(f"pixel_unshuffle: height {h} and width {w} (input.size(-2), input.size(-1)) must be "

@@ -109,7 +109,8 @@ def _functional_call(module: Module, parameters_and_buffers: dict, args=None, kw
     if not isinstance(module, Module):
         raise TypeError(f"functional_call: expected an nn.Module, got {type(module).__name__}")
     if not isinstance(parameters_and_buffers, dict):
-        raise TypeError(f"functional_call: expected a dict of name -> tensor, got {type(parameters_and_buffers).__name__}")
+        raise TypeError("functional_call: expected a dict of name -> tensor, got "
+                        f"{type(parameters_and_buffers).__name__}")
     kwargs = {} if kwargs is None else kwargs
     args = () if args is None else args if isinstance(args, tuple) else (args,)
     with _reparametrize_module(module, parameters_and_buffers, tie_weights=tie_weights, strict=strict):

@@ -5,6 +5,7 @@
                    ExponentialLR, PolynomialLR
     cosine.py      CosineAnnealingLR, CosineAnnealingWarmRestarts
     one_cycle.py   OneCycleLR (with momentum / beta1 cycling)
+    cyclic.py      CyclicLR (triangular, triangular2, exp_range)
     plateau.py     ReduceLROnPlateau
     composite.py   SequentialLR, ChainedScheduler
 """
@@ -14,6 +15,7 @@ from .decay import (
 )
 from .cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
 from .one_cycle import OneCycleLR
+from .cyclic import CyclicLR
 from .plateau import ReduceLROnPlateau
 from .composite import ChainedScheduler, SequentialLR
 
@@ -22,5 +24,5 @@ _LRScheduler = LRScheduler  # PyTorch's old name
 __all__ = [
     "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
     "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
-    "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler",
+    "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler", "CyclicLR",
 ]
