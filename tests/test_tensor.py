@@ -196,3 +196,28 @@ def test_tensors_and_parameters_pickle_and_copy_as_in_pytorch():
     with pytest.raises(RuntimeError, match="Cowardly refusing to serialize non-leaf tensor"):
         pickle.dumps(p * 2)
     assert pickle.loads(pickle.dumps((p * 2).detach())).tolist() == [2.0, 4.0]
+
+
+def test_ieee_results_inside_tinynn_are_silent_as_in_pytorch():
+    """A program run with RuntimeWarnings as errors: tinynn's log(0) and 0/0 pass (PyTorch is silent
+    too), NumPy used directly still warns. (In a subprocess: pytest resets the warning filters that a
+    module installs while it is being collected.)"""
+    import subprocess
+    import sys
+
+    quiet = "import tinynn; assert tinynn.log(tinynn.tensor([0.0])).item() == float('-inf'); (tinynn.zeros(1) / 0).item()"
+    loud = "import numpy, tinynn; numpy.log(numpy.zeros(1))"
+    run = lambda code: subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", code],  # noqa: E731
+                                      capture_output=True, text=True)
+    assert run(quiet).returncode == 0, run(quiet).stderr
+    result = run(loud)
+    assert result.returncode != 0 and "divide by zero" in result.stderr
+
+
+def test_python_number_conversions_of_several_elements_raise_as_in_pytorch():
+    with pytest.raises(ValueError, match="only one element tensors"):
+        float(tinynn.ones(2))
+    with pytest.raises(ValueError, match="only one element tensors"):
+        int(tinynn.ones(2))
+    with pytest.raises(RuntimeError, match="cannot be converted"):
+        tinynn.ones(2).item()

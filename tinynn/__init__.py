@@ -6,6 +6,7 @@ implements. Start at ``Tensor`` (tensor.py), the graph engine (autograd/) and th
 from . import backend, dtypes
 
 backend.keep_freed_memory()  # avoids thousands of page faults per training step (see backend.py)
+backend.silence_float_warnings_in_ops()  # log(0) = -inf without a NumPy warning, as in PyTorch
 from .dtypes import (  # noqa: F401
     bfloat16, bool, can_cast, double, finfo, float, float16, float32, float64, get_default_dtype, half, iinfo,
     int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8, uint16, uint32, uint64,

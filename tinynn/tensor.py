@@ -290,10 +290,16 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self) -> float:
+        self._check_one_element()
         return float(self.item())
 
     def __int__(self) -> int:
+        self._check_one_element()
         return int(self.item())
+
+    def _check_one_element(self) -> None:
+        if self._data.size != 1:  # PyTorch's float(t) / int(t) error (item() raises a RuntimeError)
+            raise ValueError("only one element tensors can be converted to Python scalars")
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

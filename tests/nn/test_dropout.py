@@ -112,7 +112,7 @@ def test_dropout1d_rejects_wrong_ranks_and_dropout2d_3d_warn_and_run_as_pytorch(
     with pytest.warns(UserWarning, match="Received a 2-D input to dropout3d"):
         rows = F.dropout3d(tinynn.ones(40, 6)).numpy()
     assert ((rows == 0).all(1) | (rows == 2).all(1)).all()              # dim 0 is the channel
-    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"), pytest.warns(UserWarning, match="1-D input"):
         F.dropout2d(tinynn.ones(5))
 
 

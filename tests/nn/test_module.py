@@ -376,3 +376,29 @@ def test_buffer_assigned_as_an_attribute_is_registered():
     assert list(module.state_dict()) == ["mask"]
     assert [name for name, _ in module.named_buffers()] == ["mask", "scratch"]
     assert type(module.mask) is tinynn.Tensor and module.double().mask.dtype == tinynn.float64
+
+
+def test_extra_state_travels_in_the_state_dict():
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(1, 1)
+            self.calls = 0
+
+        def get_extra_state(self):
+            return {"calls": self.calls}
+
+        def set_extra_state(self, state):
+            self.calls = state["calls"]
+
+    model = nn.Sequential(Counter())
+    model[0].calls = 7
+    state = model.state_dict()
+    assert list(state) == ["0._extra_state", "0.linear.weight", "0.linear.bias"] and state["0._extra_state"] == {"calls": 7}
+    fresh = nn.Sequential(Counter())
+    assert not fresh.load_state_dict(state).missing_keys and fresh[0].calls == 7
+    del state["0._extra_state"]
+    with pytest.raises(RuntimeError, match='Missing key.*"0._extra_state"'):
+        fresh.load_state_dict(state)
+    with pytest.raises(RuntimeError, match="should never be called"):
+        nn.Linear(1, 1).get_extra_state()

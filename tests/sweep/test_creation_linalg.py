@@ -191,7 +191,14 @@ add("meshgrid(xy)", lambda T, a, b: T.meshgrid(a, b, indexing="xy"), (Arg((2,)),
 add("block_diag", lambda T, a, b: T.block_diag(a, b), (Arg((2, 2)), Arg((1, 3))))
 add("cartesian_prod", lambda T, a, b: T.cartesian_prod(a, b), (Arg((2,)), Arg((3,))))
 
-DIFFERENCES: dict[str, str] = {}
+DIFFERENCES = {
+    "arange(int64 of floats)()": "both refuse the step 0.5 truncated to 0; PyTorch says so with a ValueError here "
+                                 "(a RuntimeError for a literal 0), tinynn with a RuntimeError for both",
+    "det(f64:singular)": "at a singular matrix tinynn's gradient is the adjugate, the true derivative; "
+                         "PyTorch 2.13 gives 0",
+    "unique(inverse,counts)(f64:dups)": "PyTorch marks unique's values as requiring grad though it has no "
+                                        "derivative (its backward raises); tinynn leaves them out of the graph",
+}
 
 
 @pytest.mark.parametrize("case", sweep_params(CASES, DIFFERENCES))

@@ -21,7 +21,7 @@ UNARY = [
     "abs", "absolute", "neg", "negative", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
     "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
-    "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "fix", "frac", "reciprocal", "square",
+    "sigmoid", "relu", "sign", "positive", "floor", "ceil", "round", "trunc", "fix", "frac", "reciprocal", "square",
     "erf", "erfinv", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "logical_not", "bitwise_not",
 ]
 

@@ -85,6 +85,8 @@ add("flip((0,-1))", lambda T, x: T.flip(x, (0, -1)), X, XT)
 add("flip(())", lambda T, x: T.flip(x, ()), X)
 add("flip((0,0))", lambda T, x: T.flip(x, (0, 0)), X)
 add("flip(3)", lambda T, x: T.flip(x, 3), X)
+add("fliplr", lambda T, x: T.fliplr(x), Arg((2, 3)), Arg((3,)))
+add("flipud", lambda T, x: T.flipud(x), Arg((2, 3)), Arg(()))
 add("roll(1)", lambda T, x: T.roll(x, 1), X)
 add("roll(-1,1)", lambda T, x: T.roll(x, -1, 1), X)
 add("roll((1,2),(0,-1))", lambda T, x: T.roll(x, (1, 2), (0, -1)), X)
@@ -239,6 +241,13 @@ add("topk(1,dim=-1)", lambda T, x: T.topk(x, 1, dim=-1), Arg(()))
 add("kthvalue(2)", lambda T, x: T.kthvalue(x, 2), X, Arg((2, 3), "i64"))
 add("kthvalue(1,0,keepdim)", lambda T, x: x.kthvalue(1, 0, keepdim=True), X)
 add("kthvalue(5)", lambda T, x: T.kthvalue(x, 5), X)
+add("msort", lambda T, x: T.msort(x), X, Arg((3,), "i64"))
+add("median()", lambda T, x: T.median(x), X, Arg(values=[1.0, 3.0, 3.0, 2.0], name="ties"), Arg((0,)),
+    Arg(values=[4.0, 1.0, 3.0, 2.0], name="even"), Arg(values=[1.0, float("nan"), 2.0], name="nan"), Arg((2, 3), "i64"))
+add("median(1)", lambda T, x: T.median(x, 1), X, Arg((2, 3), "i32"), Arg((2, 0)))
+add("median(-1,keepdim)", lambda T, x: x.median(-1, keepdim=True), X, Arg(()))
+add("median(3)", lambda T, x: T.median(x, 3), X)
+add("nanmedian", lambda T, x: T.nanmedian(x, 0), Arg(values=[[1.0, float("nan")], [3.0, 2.0], [5.0, 1.0]], name="nan"))
 
 DIFFERENCES = {
     "flip([03])(*": "tinynn's flip takes one int dim as well as a tuple (PyTorch's function wants a tuple; "

@@ -29,7 +29,7 @@ float16 (PyTorch: float32). Recurrent cells are on neither list.
 from __future__ import annotations
 
 from ..nn.functional.linear import Linear
-from ..ops import activation, arithmetic, attention, conv, linalg, loss, normalization, reduce, scan, unary
+from ..ops import activation, arithmetic, attention, conv, linalg, loss, normalization, reduce, scan, trig, unary
 
 LOWER = "lower_precision_fp"
 FP32 = "fp32"
@@ -60,7 +60,7 @@ CUDA_POLICY.update({op: FP32 for op in _LOSS_OPS})
 # sum, cumsum, logsumexp, softmax, log_softmax, norms (mean, which tinynn builds on sum, gives its
 # result back in its input's dtype under autocast, as PyTorch's mean does: it is on no list)
 CUDA_POLICY.update({op: FP32 for op in (
-    unary.Exp, unary.Expm1, unary.Log, unary.LogBase, unary.Log1p, unary.Rsqrt, unary.Tan,
+    unary.Exp, unary.Expm1, unary.Log, unary.LogBase, unary.Log1p, unary.Rsqrt, trig.Tan,
     arithmetic.Pow, activation.Softplus, normalization.Normalize, reduce.Sum, scan.Cumsum,
     reduce.LogSumExp, reduce.Softmax, reduce.LogSoftmax, reduce.Norm2,
 )})

@@ -16,7 +16,7 @@ import math
 
 from ..creation import empty
 from ..ops.join import cat
-from ..ops.unary import cos, sin
+from ..ops.trig import cos, sin
 from ..tensor import Tensor
 from . import init
 from .module import Module

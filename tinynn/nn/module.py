@@ -378,6 +378,8 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(destination, prefix + name + ".", keep_vars)
@@ -404,8 +406,12 @@ class Module:
             if prepare is not None:
                 prepare(state_dict, name + "." if name else "")
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+        extra = {(name + "." if name else "") + "_extra_state": module for name, module in self.named_modules()
+                 if type(module).set_extra_state is not Module.set_extra_state}
+        for key in extra:
+            own.pop(key, None)
+        missing = [k for k in own if k not in state_dict] + [k for k in extra if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own and k not in extra]
         mismatched = []
         for key, target in own.items():
             if key not in state_dict:
@@ -442,7 +448,21 @@ class Module:
                     else:
                         target._data[...] = array
                     target._bump_version()
+        for key, module in extra.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
         return _IncompatibleKeys(missing, unexpected)
+
+    def get_extra_state(self):
+        """State beyond parameters and buffers to put in ``state_dict()`` (under ``_extra_state``):
+        override it, and ``set_extra_state``, in a module that has such state."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called: override "
+                           "get_extra_state() in the module to return its extra state")
+
+    def set_extra_state(self, state) -> None:
+        """Restore what ``get_extra_state`` returned, from ``load_state_dict``."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called: override "
+                           "set_extra_state() in the module that overrides get_extra_state()")
 
     # ------------------------------------------------------------------ hooks
     _hook_ids = itertools.count()

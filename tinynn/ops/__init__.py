@@ -45,6 +45,7 @@ from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
 from .unary import *  # noqa: F401,F403
+from .statistics import *  # noqa: F401,F403  (var std cov corrcoef nanmean)
 from .trig import *  # noqa: F401,F403  (sinh cosh asin acos asinh acosh atanh)
 from .binary import *  # noqa: F401,F403  (atan2 logaddexp copysign hypot bit shifts)
 from .product import *  # noqa: F401,F403  (prod cumprod)

@@ -15,7 +15,7 @@ from ..autograd.function import Op
 from ..backend import array_module_of, device, device_of, to_device
 from ..tensor import Tensor
 from .matrix_checks import LinAlgError, batch_shape, check_matrices, common_float
-from .rearrange import tril, triu
+from .rearrange import tril
 from .join import cat
 from .triangular import solve_triangular, substitute
 

@@ -44,7 +44,7 @@ def normalize_shape(args, name: str = "op") -> tuple:
         if isinstance(args, int):
             args = (args,)
     try:
-        return tuple(int(a) for a in args)
+        return tuple(operator.index(a) for a in args)  # ints (not 2.5, which PyTorch refuses too)
     except (TypeError, ValueError):
         raise TypeError(f"{name}: expected a sequence of integers as the size, got {args!r}") from None
 

@@ -9,8 +9,9 @@ import string
 
 import numpy as np
 
-from ..autograd.function import Op
+from ..autograd.function import Op, autocast_off
 from ..backend import array_module_of
+from ..dtypes import refuse_dtype
 from ..tensor import Tensor
 from .arithmetic import promote
 
@@ -79,6 +80,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} do not align ({k_a} != {k_b}): "
             f"the last dim of the first must equal the {'only' if b.ndim == 1 else 'second-to-last'} dim of the second"
         )
+    _same_dtype("matmul", a, b)
     try:
         return Matmul.apply(a, b)
     except ValueError:  # NumPy's message for batch dims that don't broadcast names remapped shapes
@@ -86,6 +88,17 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)}: the batch dims {tuple(a.shape[:-2])} "
             f"and {tuple(b.shape[:-2])} do not broadcast"
         ) from None
+
+
+def _same_dtype(name: str, *operands) -> None:
+    """PyTorch multiplies matrices of one dtype only (no promotion: float32 @ float64 is an error,
+    not a silent float64 result), and not bools. Under autocast the ops cast their operands."""
+    dtypes = {op.dtype for op in operands}
+    if len(dtypes) > 1 and autocast_off():
+        listed = " and ".join(str(op.dtype) for op in operands)
+        raise RuntimeError(f"{name}: expected operands of the same dtype, got {listed}; convert one with .to()")
+    if np.dtype(bool) in dtypes:
+        raise refuse_dtype(name, bool, "number tensors")
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
@@ -325,10 +338,11 @@ def einsum(equation: str, *operands) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     inputs, output = _parse_equation(equation, operands)
-    dtype = operands[0].dtype
-    if any(op.dtype != dtype for op in operands):
+    if autocast_off():
+        _same_dtype("einsum", *operands)
+    else:  # under autocast: one common dtype
         from ..dtypes import result_type
 
         dtype = result_type(*(op._data for op in operands))
-        operands = tuple(op.to(dtype) for op in operands)
+        operands = tuple(op if op.dtype == dtype else op.to(dtype) for op in operands)
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)

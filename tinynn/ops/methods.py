@@ -16,7 +16,7 @@ from .diagonal import diag, diag_embed, diagonal, fill_diagonal_, trace
 from .scatter_reduce import scatter_reduce
 from .unique import unique, unique_consecutive
 from . import decompositions as DE, least_squares as LS, matrix_functions as MF, solvers as SV
-from . import spectral as SP, tensor_products as TP
+from . import spectral as SP, statistics as STAT, tensor_products as TP
 from .erfinv import erfinv
 from .gamma import digamma, lgamma, polygamma
 
@@ -47,10 +47,15 @@ def _inplace_view(name, fn):
     return method
 
 
-def _matmul_operand(other):
+def _matmul_operand(other, like):
+    """``other`` as a matmul operand: a NumPy array (tinynn's extension) takes the tensor's float dtype,
+    since matmul, as in PyTorch, does not promote."""
     if isinstance(other, Tensor) or getattr(other, "is_sparse", False):  # sparse: matmul hands it to tinynn/sparse
         return other
-    return Tensor._make(__import__("numpy").asarray(other))
+    array = __import__("numpy").asarray(other)
+    if array.dtype.kind == "f" and like.dtype.kind == "f":
+        array = array.astype(like.dtype, copy=False)
+    return Tensor._make(array)
 
 
 METHODS = {
@@ -69,8 +74,8 @@ METHODS = {
     "clamp": M.clamp, "clip": M.clamp, "reciprocal": A.reciprocal, "square": A.square,
     "lerp": A.lerp, "addcmul": A.addcmul, "addcdiv": A.addcdiv,
     # matrix products
-    "__matmul__": lambda self, other: L.matmul(self, _matmul_operand(other)),
-    "__rmatmul__": lambda self, other: L.matmul(_matmul_operand(other), self),
+    "__matmul__": lambda self, other: L.matmul(self, _matmul_operand(other, self)),
+    "__rmatmul__": lambda self, other: L.matmul(_matmul_operand(other, self), self),
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "outer": L.outer,
     # linear algebra (more in tinynn/linalg/)
     "cholesky": DE.cholesky, "cholesky_solve": DE.cholesky_solve, "cholesky_inverse": DE.cholesky_inverse,
@@ -79,8 +84,8 @@ METHODS = {
     "kron": TP.kron, "cross": TP.cross,
     # unary math
     "exp": U.exp, "expm1": U.expm1, "exp2": U.exp2, "log": U.log, "log1p": U.log1p, "log2": U.log2,
-    "log10": U.log10, "sqrt": U.sqrt, "rsqrt": U.rsqrt, "sin": U.sin, "cos": U.cos, "tan": U.tan,
-    "atan": U.atan, "arctan": U.atan, "tanh": U.tanh, "sigmoid": U.sigmoid, "relu": U.relu, "erf": U.erf,
+    "log10": U.log10, "sqrt": U.sqrt, "rsqrt": U.rsqrt, "sin": TR.sin, "cos": TR.cos, "tan": TR.tan,
+    "atan": TR.atan, "arctan": TR.atan, "tanh": U.tanh, "sigmoid": U.sigmoid, "relu": U.relu, "erf": U.erf,
     "sign": U.sign, "floor": U.floor, "ceil": U.ceil, "trunc": U.trunc, "round": U.round, "frac": U.frac,
     # comparisons and logic (no gradient)
     "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt, "__le__": C.le, "__gt__": C.gt, "__ge__": C.ge,
@@ -93,7 +98,7 @@ METHODS = {
     "isclose": C.isclose, "allclose": C.allclose, "equal": C.equal, "any": C.any, "all": C.all,
     # reductions
     "sum": R.sum, "nansum": R.nansum, "mean": R.mean, "max": R.max, "min": R.min, "amax": R.amax,
-    "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin, "var": R.var, "std": R.std,
+    "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin, "var": STAT.var, "std": STAT.std,
     "logsumexp": R.logsumexp, "softmax": R.softmax, "log_softmax": R.log_softmax, "cumsum": SC.cumsum,
     "norm": R.norm,
     # shape
@@ -194,7 +199,6 @@ from . import batched_products as BP, bessel as BE, distances as DI, floating_po
 from . import index_sets as IS, normal_cdf as NC, numerical as NU, order_stats as OS  # noqa: E402
 from . import pointwise as PW, special_elementwise as SE, stacking as ST  # noqa: E402
 from .quantile import nanquantile, quantile  # noqa: E402
-from . import statistics as STAT  # noqa: E402
 from .diagonal import diagflat  # noqa: E402
 from .. import dtypes as _dtypes  # noqa: E402
 from ..creation import bernoulli as _bernoulli, ones_like as _ones_like  # noqa: E402
@@ -245,8 +249,8 @@ MORE_INPLACE = {
     "sgn_": PW.sgn, "heaviside_": PW.heaviside, "gcd_": PW.gcd, "lcm_": PW.lcm, "renorm_": DI.renorm,
     "addbmm_": BP.addbmm, "baddbmm_": BP.baddbmm, "addmv_": BP.addmv, "addr_": BP.addr, "addmm_": L.addmm,
     # the in-place forms of the elementwise methods that had none
-    "absolute_": U.abs, "atan_": U.atan, "arctan_": U.atan, "ceil_": U.ceil, "cos_": U.cos, "sin_": U.sin,
-    "tan_": U.tan, "erf_": U.erf, "exp2_": U.exp2, "expm1_": U.expm1, "fix_": U.fix, "frac_": U.frac,
+    "absolute_": U.abs, "atan_": TR.atan, "arctan_": TR.atan, "ceil_": U.ceil, "cos_": TR.cos, "sin_": TR.sin,
+    "tan_": TR.tan, "erf_": U.erf, "exp2_": U.exp2, "expm1_": U.expm1, "fix_": U.fix, "frac_": U.frac,
     "log10_": U.log10, "log1p_": U.log1p, "log2_": U.log2, "rsqrt_": U.rsqrt, "sign_": U.sign, "trunc_": U.trunc,
     "square_": A.square, "fmod_": A.fmod, "remainder_": A.remainder, "floor_divide_": A.floor_divide,
     "divide_": A.div, "true_divide_": A.div, "multiply_": A.mul, "subtract_": A.sub, "negative_": A.neg,

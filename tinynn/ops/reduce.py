@@ -1,14 +1,12 @@
-"""Reductions: sum, mean, max/min, var/std, logsumexp, softmax (cumsum is in scan.py).
+"""Reductions: sum, mean, max/min, logsumexp, softmax (var/std are in statistics.py, cumsum in scan.py).
 
 A reduction's backward spreads the gradient back over the reduced dims: ``unsqueeze`` puts the
 removed dims back (when ``keepdim=False``) and broadcasting does the rest.
 """
 from __future__ import annotations
 
-import builtins
 import collections
 import math
-import warnings
 
 import numpy as np
 
@@ -35,11 +33,7 @@ __all__ = [
     "nansum",
     "norm",
     "softmax",
-    "std",
-    "std_mean",
     "sum",
-    "var",
-    "var_mean",
 ]
 
 
@@ -242,50 +236,6 @@ def _arg_extreme(x, dim, keepdim, name):
         _check_nonempty(x, name, (d,) if x.ndim else None)
         out = fn(x._data, axis=d, keepdims=keepdim) if x.ndim else fn(x._data)
     return Tensor._make(xp.asarray(out, dtype="int64"))
-
-
-def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Variance: sum((x - mean)^2) / (n - correction); correction=1 (Bessel) unless unbiased=False."""
-    return _moments(x, dim, unbiased, keepdim, correction, "var")
-
-
-def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Standard deviation: the square root of ``var`` with the same arguments."""
-    return _moments(x, dim, unbiased, keepdim, correction, "std", root=True)
-
-
-def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
-
-
-def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
-
-
-def _moments(x, dim, unbiased, keepdim, correction, name, root=False):
-    """sum((x - mean)^2) / max(0, n - correction), or its square root. With no degrees of freedom
-    left the divisor is 0, as in PyTorch: inf where the deviations are not all 0, nan where they are."""
-    if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise RuntimeError(f"{name}: pass either unbiased or correction, not both")
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"{name}(): expected a floating point tensor, got {x.dtype}")
-    if x.dtype == np.float16:
-        return in_float32(_moments, x, dim, unbiased, keepdim, correction, name, root)
-    axes = reduce_dims(dim, x.ndim, name)
-    count = x._data.size if axes is None else math.prod(x.shape[a] for a in axes)
-    centered = x - mean(x, axes, keepdim=True)
-    divisor = builtins.max(count - correction, 0)
-    if divisor == 0:
-        warnings.warn(f"{name}(): degrees of freedom is <= 0 (correction {correction} for {count} elements); "
-                      "the result is inf or nan", stacklevel=3)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if root:  # std via the norm of the deviations: its gradient is 0, not nan, where they are all 0
-            return Norm2.apply(centered, axes, keepdim) / math.sqrt(divisor)
-        return sum(centered * centered, axes, keepdim) / divisor
 
 
 class LogSumExp(Op):

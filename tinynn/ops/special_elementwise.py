@@ -26,7 +26,8 @@ from ..tensor import Tensor
 from .arithmetic import broadcasting, to_float
 from .gamma import lgamma
 from .indexing import where
-from .unary import cos, log, sin
+from .trig import cos, sin
+from .unary import log
 
 __all__ = ["logit", "mvlgamma", "sinc", "xlogy"]  # entr, xlog1py: tinynn.special only
 

@@ -1,20 +1,27 @@
-"""Statistics of data: nanmean, and the covariance and correlation matrices of variables.
+"""Statistics of data: variance and standard deviation, nanmean, and the covariance and correlation
+matrices of variables.
 
 Each is written with differentiable tinynn ops (its gradient follows from theirs)::
 
+    var(x)      = sum (x - mean)^2 / max(0, n - correction)
     cov(x)      = (x - mean) (x - mean)^T w / (sum w - correction)     x: (variables, observations)
     corrcoef(x) = cov(x)_ij / sqrt(cov(x)_ii cov(x)_jj)
 """
 from __future__ import annotations
 
+import builtins
+import math
 import warnings
+
+import numpy as np
 
 from ..tensor import Tensor
 from .compare import isnan
+from .dims import reduce_dims
 from .indexing import where
-from .reduce import sum
+from .reduce import Norm2, in_float32, mean, sum
 
-__all__ = ["corrcoef", "cov", "nanmean"]
+__all__ = ["corrcoef", "cov", "nanmean", "std", "std_mean", "var", "var_mean"]
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -79,3 +86,47 @@ def corrcoef(input: Tensor) -> Tensor:
         return c / c
     d = c.diagonal().sqrt()
     return (c / d[:, None] / d[None, :]).clamp(-1, 1)
+
+
+def var(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance: sum((x - mean)^2) / (n - correction); correction=1 (Bessel) unless unbiased=False."""
+    return _moments(x, dim, unbiased, keepdim, correction, "var")
+
+
+def std(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation: the square root of ``var`` with the same arguments."""
+    return _moments(x, dim, unbiased, keepdim, correction, "std", root=True)
+
+
+def var_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def std_mean(x: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def _moments(x, dim, unbiased, keepdim, correction, name, root=False):
+    """sum((x - mean)^2) / max(0, n - correction), or its square root. With no degrees of freedom
+    left the divisor is 0, as in PyTorch: inf where the deviations are not all 0, nan where they are."""
+    if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise RuntimeError(f"{name}: pass either unbiased or correction, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{name}(): expected a floating point tensor, got {x.dtype}")
+    if x.dtype == np.float16:
+        return in_float32(_moments, x, dim, unbiased, keepdim, correction, name, root)
+    axes = reduce_dims(dim, x.ndim, name)
+    count = x._data.size if axes is None else math.prod(x.shape[a] for a in axes)
+    centered = x - mean(x, axes, keepdim=True)
+    divisor = builtins.max(count - correction, 0)
+    if divisor == 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0 (correction {correction} for {count} elements); "
+                      "the result is inf or nan", stacklevel=3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if root:  # std via the norm of the deviations: its gradient is 0, not nan, where they are all 0
+            return Norm2.apply(centered, axes, keepdim) / math.sqrt(divisor)
+        return sum(centered * centered, axes, keepdim) / divisor

@@ -1,6 +1,5 @@
-"""Hyperbolic and inverse trigonometric functions: sinh cosh asin acos asinh acosh atanh.
-
-(``sin cos tan atan`` live in ``unary.py`` with the other elementwise functions.) Integer inputs
+"""Trigonometric functions: sin cos tan atan, the hyperbolic sinh cosh, and the inverses asin acos
+asinh acosh atanh (tanh, an activation, is in ``unary.py``). Integer inputs
 compute in the default float dtype, as in PyTorch. Outside its domain a function gives nan, and so
 does its gradient (``asin(2.0)``); at the edges the derivative is infinite (``acos`` at 1).
 NumPy spells the inverses ``arcsin ...``; PyTorch accepts both spellings, and so does tinynn.
@@ -19,13 +18,82 @@ __all__ = [
     "arccosh",
     "arcsin",
     "arcsinh",
+    "arctan",
     "arctanh",
     "asin",
     "asinh",
+    "atan",
     "atanh",
+    "cos",
     "cosh",
+    "sin",
     "sinh",
+    "tan",
 ]
+
+
+class Sin(Op):
+    """y = sin x;  dy/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * cos(x)
+
+
+class Cos(Op):
+    """y = cos x;  dy/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * -sin(x)
+
+
+class Tan(Op):
+    """y = tan x;  dy/dx = 1 + y^2."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).tan(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 + y * y)
+
+
+class Atan(Op):
+    """y = arctan x;  dy/dx = 1 / (1 + x^2)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _floating(x)
+        ctx.save_for_backward(x)
+        return array_module_of(x).arctan(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (1 + x * x)
 
 
 class Sinh(Op):
@@ -172,3 +240,22 @@ def atanh(input: Tensor) -> Tensor:
 
 
 arcsin, arccos, arcsinh, arccosh, arctanh = asin, acos, asinh, acosh, atanh
+
+
+def sin(x: Tensor) -> Tensor:
+    return Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    return Cos.apply(x)
+
+
+def tan(x: Tensor) -> Tensor:
+    return Tan.apply(x)
+
+
+def atan(x: Tensor) -> Tensor:
+    return Atan.apply(x)
+
+
+arctan = atan

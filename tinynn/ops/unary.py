@@ -1,4 +1,6 @@
-"""Elementwise functions of one tensor: exp, log, sqrt, the trigonometric and activation functions.
+"""Elementwise functions of one tensor: exp, log, sqrt, rounding, and the activation functions.
+
+(The trigonometric functions are in ``trig.py``.)
 
 Integer inputs are computed in the default float dtype, as in PyTorch (``exp`` of an int tensor
 is a float32 tensor).
@@ -15,10 +17,7 @@ from ..tensor import Tensor
 __all__ = [
     "abs",
     "absolute",
-    "arctan",
-    "atan",
     "ceil",
-    "cos",
     "erf",
     "exp",
     "exp2",
@@ -35,9 +34,7 @@ __all__ = [
     "rsqrt",
     "sigmoid",
     "sign",
-    "sin",
     "sqrt",
-    "tan",
     "tanh",
     "trunc",
 ]
@@ -184,70 +181,6 @@ class Rsqrt(Op):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad * (-0.5 * y * y * y)
-
-
-class Sin(Op):
-    """y = sin x;  dy/dx = cos x."""
-
-    @staticmethod
-    def forward(ctx, x):
-        x = _floating(x)
-        ctx.save_for_backward(x)
-        return array_module_of(x).sin(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * cos(x)
-
-
-class Cos(Op):
-    """y = cos x;  dy/dx = -sin x."""
-
-    @staticmethod
-    def forward(ctx, x):
-        x = _floating(x)
-        ctx.save_for_backward(x)
-        return array_module_of(x).cos(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * -sin(x)
-
-
-class Tan(Op):
-    """y = tan x;  dy/dx = 1 + y^2."""
-
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        y = array_module_of(x).tan(_floating(x))
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * (1 + y * y)
-
-
-class Atan(Op):
-    """y = arctan x;  dy/dx = 1 / (1 + x^2)."""
-
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        x = _floating(x)
-        ctx.save_for_backward(x)
-        return array_module_of(x).arctan(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad / (1 + x * x)
 
 
 class Tanh(Op):
@@ -408,25 +341,6 @@ def sqrt(x: Tensor) -> Tensor:
 
 def rsqrt(x: Tensor) -> Tensor:
     return Rsqrt.apply(x)
-
-
-def sin(x: Tensor) -> Tensor:
-    return Sin.apply(x)
-
-
-def cos(x: Tensor) -> Tensor:
-    return Cos.apply(x)
-
-
-def tan(x: Tensor) -> Tensor:
-    return Tan.apply(x)
-
-
-def atan(x: Tensor) -> Tensor:
-    return Atan.apply(x)
-
-
-arctan = atan
 
 
 def tanh(x: Tensor) -> Tensor:

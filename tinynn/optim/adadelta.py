@@ -58,17 +58,8 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr, rho, eps = as_float(group["lr"]), float(group["rho"]), float(group["eps"])
             weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, p.grad._data
+            for p, param, grad, state in self._params_with_grad(group, zeros=("square_avg", "acc_delta")):
                 xp = array_module_of(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = self._zeros_state(p)
-                    state["acc_delta"] = self._zeros_state(p)
-                state["step"] += 1
                 g = self._effective_grad(param, grad, weight_decay, maximize)
                 square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
 

@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 from ..backend import array_module_of
 from ..kernels import use_fused
 from ..kernels.adam import fused_adam_update_
-from .optimizer import Optimizer, as_float, check_kernel_flags, lerp_
+from .optimizer import Optimizer, adam_moments_, as_float, check_kernel_flags
 
 __all__ = ["Adam", "AdamW"]
 
@@ -58,17 +58,8 @@ class Adam(Optimizer):
             eps, weight_decay = float(group["eps"]), float(group["weight_decay"])
             amsgrad, maximize = group["amsgrad"], group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, p.grad._data
+            for p, param, grad, state in self._params_with_grad(group, zeros=("exp_avg", "exp_avg_sq")):
                 xp = array_module_of(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = self._zeros_state(p)
-                    state["exp_avg_sq"] = self._zeros_state(p)
-                state["step"] += 1
                 step = state["step"]
 
                 if not amsgrad and use_fused(param, grad):  # one GPU kernel for the lines below
@@ -83,11 +74,7 @@ class Adam(Optimizer):
 
                 exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 work = self._scratch(param, 0)
-                lerp_(exp_avg, g, 1.0 - beta1, work)
-                exp_avg_sq *= beta2
-                work = xp.multiply(g, g, out=work)
-                work *= 1.0 - beta2
-                exp_avg_sq += work
+                adam_moments_(exp_avg, exp_avg_sq, g, beta1, beta2, work)
 
                 bias_correction1 = 1.0 - beta1**step
                 bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5

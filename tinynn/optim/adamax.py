@@ -51,17 +51,8 @@ class Adamax(Optimizer):
             lr = as_float(group["lr"])
             beta1, beta2 = (as_float(b) for b in group["betas"])
             eps, weight_decay, maximize = float(group["eps"]), float(group["weight_decay"]), group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, p.grad._data
+            for p, param, grad, state in self._params_with_grad(group, zeros=("exp_avg", "exp_inf")):
                 xp = array_module_of(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = self._zeros_state(p)
-                    state["exp_inf"] = self._zeros_state(p)
-                state["step"] += 1
                 g = self._effective_grad(param, grad, weight_decay, maximize)
                 exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
 

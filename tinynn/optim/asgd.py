@@ -59,18 +59,9 @@ class ASGD(Optimizer):
         for group in self.param_groups:
             lr, lambd, alpha, t0 = as_float(group["lr"]), float(group["lambd"]), float(group["alpha"]), group["t0"]
             weight_decay, maximize = float(group["weight_decay"]), group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, p.grad._data
+            initial = {"eta": lambda p: scalar_state(lr), "mu": lambda p: scalar_state(1.0)}
+            for p, param, grad, state in self._params_with_grad(group, zeros=("ax",), initial=initial):
                 xp = array_module_of(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["eta"] = scalar_state(lr)
-                    state["mu"] = scalar_state(1.0)
-                    state["ax"] = self._zeros_state(p)
-                state["step"] += 1
                 step = state["step"]
                 g = self._effective_grad(param, grad, weight_decay, maximize)
 

@@ -52,14 +52,8 @@ class Lion(Optimizer):
         for group in self.param_groups:
             lr, weight_decay = as_float(group["lr"]), float(group["weight_decay"])
             beta1, beta2 = (as_float(b) for b in group["betas"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, p.grad._data
+            for p, param, grad, state in self._params_with_grad(group, zeros=("exp_avg",), count_steps=False):
                 xp = array_module_of(param)
-                state = self.state[p]
-                if not state:
-                    state["exp_avg"] = self._zeros_state(p)
                 exp_avg = state["exp_avg"]._data
                 g = self._effective_grad(param, grad, 0.0, group["maximize"])
 

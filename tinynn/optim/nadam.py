@@ -5,7 +5,7 @@ from typing import Callable, Iterable
 
 from ..backend import array_module_of
 from .adam import _check_adam_arguments
-from .optimizer import Optimizer, as_float, check_kernel_flags, lerp_
+from .optimizer import Optimizer, adam_moments_, as_float, check_kernel_flags
 from .scalar_state import scalar_state
 
 __all__ = ["NAdam"]
@@ -69,18 +69,9 @@ class NAdam(Optimizer):
             eps, weight_decay = float(group["eps"]), float(group["weight_decay"])
             momentum_decay, maximize = float(group["momentum_decay"]), group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, p.grad._data
+            for p, param, grad, state in self._params_with_grad(
+                    group, zeros=("exp_avg", "exp_avg_sq"), initial={"mu_product": lambda p: scalar_state(1.0)}):
                 xp = array_module_of(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["mu_product"] = scalar_state(1.0)
-                    state["exp_avg"] = self._zeros_state(p)
-                    state["exp_avg_sq"] = self._zeros_state(p)
-                state["step"] += 1
                 step = state["step"]
                 if weight_decay != 0 and decoupled:
                     param *= 1.0 - lr * weight_decay
@@ -95,11 +86,7 @@ class NAdam(Optimizer):
 
                 exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 work = self._scratch(param, 0)
-                lerp_(exp_avg, g, 1.0 - beta1, work)
-                exp_avg_sq *= beta2
-                squared = xp.multiply(g, g, out=work)
-                squared *= 1.0 - beta2
-                exp_avg_sq += squared
+                adam_moments_(exp_avg, exp_avg_sq, g, beta1, beta2, work)
 
                 denom = xp.divide(exp_avg_sq, 1.0 - beta2**step, out=self._scratch(param, 2))
                 xp.sqrt(denom, out=denom)

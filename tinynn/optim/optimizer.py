@@ -160,6 +160,26 @@ class Optimizer:
         with grad_mode.enable_grad():
             return closure()
 
+    def _params_with_grad(self, group: dict, zeros: tuple = (), initial: dict | None = None, count_steps: bool = True):
+        """Each parameter of ``group`` that has a gradient, as ``(p, param, grad, state)``: p, the arrays
+        of p and p.grad, and p's state. The first visit makes the state, in PyTorch's key order:
+        ``step`` (when steps are counted), ``initial`` (name -> a function of p making the value),
+        then a zero tensor like p for each name in ``zeros``. Every visit counts one step."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                if count_steps:
+                    state["step"] = 0
+                for name, make in (initial or {}).items():
+                    state[name] = make(p)
+                for name in zeros:
+                    state[name] = self._zeros_state(p)
+            if count_steps:
+                state["step"] += 1
+            yield p, p._data, p.grad._data, state
+
     def _scratch(self, like, slot: int = 0):
         """A work array shaped like ``like``, passed as ``out=`` to the update's ufuncs.
 
@@ -309,3 +329,13 @@ def lerp_(start, end, weight: float, work):
         difference *= 1.0 - weight
         xp.subtract(end, difference, out=start)
     return start
+
+
+def adam_moments_(exp_avg, exp_avg_sq, g, beta1: float, beta2: float, work) -> None:
+    """Adam's running moments, in place: m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2
+    (m by ``lerp_``, as PyTorch rounds it). Shared by Adam, AdamW, NAdam and RAdam."""
+    lerp_(exp_avg, g, 1.0 - beta1, work)
+    exp_avg_sq *= beta2
+    squared = backend.array_module_of(g).multiply(g, g, out=work)
+    squared *= 1.0 - beta2
+    exp_avg_sq += squared

@@ -5,7 +5,7 @@ from typing import Callable, Iterable
 
 from ..backend import array_module_of
 from .adam import _check_adam_arguments
-from .optimizer import Optimizer, as_float, check_kernel_flags, lerp_
+from .optimizer import Optimizer, adam_moments_, as_float, check_kernel_flags
 
 __all__ = ["RAdam"]
 
@@ -65,17 +65,8 @@ class RAdam(Optimizer):
             beta1, beta2 = (as_float(b) for b in group["betas"])
             eps, weight_decay, maximize = float(group["eps"]), float(group["weight_decay"]), group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, p.grad._data
+            for p, param, grad, state in self._params_with_grad(group, zeros=("exp_avg", "exp_avg_sq")):
                 xp = array_module_of(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = self._zeros_state(p)
-                    state["exp_avg_sq"] = self._zeros_state(p)
-                state["step"] += 1
                 step = state["step"]
                 if weight_decay != 0 and decoupled:
                     param *= 1.0 - lr * weight_decay
@@ -83,11 +74,7 @@ class RAdam(Optimizer):
 
                 exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 work = self._scratch(param, 0)
-                lerp_(exp_avg, g, 1.0 - beta1, work)
-                exp_avg_sq *= beta2
-                squared = xp.multiply(g, g, out=work)
-                squared *= 1.0 - beta2
-                exp_avg_sq += squared
+                adam_moments_(exp_avg, exp_avg_sq, g, beta1, beta2, work)
 
                 bias_correction1 = 1.0 - beta1**step
                 bias_correction2 = 1.0 - beta2**step

@@ -57,20 +57,9 @@ class RMSprop(Optimizer):
             lr, alpha, eps = as_float(group["lr"]), float(group["alpha"]), float(group["eps"])
             weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
             centered, maximize = group["centered"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                param, grad = p._data, p.grad._data
+            zeros = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) + (("grad_avg",) if centered else ())
+            for p, param, grad, state in self._params_with_grad(group, zeros=zeros):
                 xp = array_module_of(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = self._zeros_state(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = self._zeros_state(p)
-                    if centered:
-                        state["grad_avg"] = self._zeros_state(p)
-                state["step"] += 1
                 g = self._effective_grad(param, grad, weight_decay, maximize)
 
                 square_avg = state["square_avg"]._data

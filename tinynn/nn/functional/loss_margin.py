@@ -61,7 +61,10 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
-    """log(1 + exp(-y x)) for labels y = +-1 (computed as -log sigmoid(y x), stable). Has the input's shape."""
+    """log(1 + exp(-y x)) for labels y = +-1 (computed as -log sigmoid(y x), stable). Has the input's shape.
+
+    Differs from PyTorch on purpose: the target is differentiable too (PyTorch refuses a target
+    that requires grad); for labels that are data, nothing changes."""
     loss = -log_sigmoid(target * input)
     if loss.shape != input.shape:
         raise RuntimeError(f"soft_margin_loss: the target of shape {tuple(target.shape)} must broadcast to the "

@@ -109,7 +109,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
-    """Normalize over the trailing ``normalized_shape`` dims. input: (*, *normalized_shape)."""
+    """Normalize over the trailing ``normalized_shape`` dims. input: (*, *normalized_shape).
+
+    ``normalized_shape`` may be an int, as for ``nn.LayerNorm`` (PyTorch's function wants a tuple)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
