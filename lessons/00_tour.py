@@ -13,19 +13,20 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson
 
 import tinynn as torch  # tinynn speaks PyTorch's API
+from tinynn.course import Lesson
 
 lesson = Lesson(0, "a tour of tinynn", full_takes="about 15 seconds")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## Autograd in four lines
 # `y = x^2 + 3x`, so `dy/dx = 2x + 3`: at x = 2 the gradient is 7.
 
 # %%
+lesson.section()
 x = torch.tensor(2.0, requires_grad=True)
 y = x**2 + 3 * x
 y.backward()
@@ -37,6 +38,9 @@ print(f"y = {y.item():.1f}, dy/dx = {x.grad.item():.1f}  (expected 7.0)")
 
 
 # %%
+lesson.section()
+
+
 def spirals(n_per_class: int, noise: float = 0.2):
     rng = np.random.default_rng(0)
     t = np.sqrt(rng.random(n_per_class)) * 3 * np.pi
@@ -55,6 +59,7 @@ print(f"data: {tuple(inputs.shape)} points, {int(targets.sum().item())} of class
 # `loss = mean(log(1 + e^logit) - y * logit)`.
 
 # %%
+lesson.section()
 hidden = 64
 W1 = (torch.randn(2, hidden) * 4.0).requires_grad_()
 b1 = torch.zeros(hidden, requires_grad=True)
@@ -100,6 +105,7 @@ print(f"trained {steps} steps in {elapsed:.1f} s: final accuracy {accuracy:.1%} 
 # The loss curve, and the decision boundary: the network's answer at every point of the plane.
 
 # %%
+lesson.section()
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
 left.plot(losses)
 left.set(xlabel="step", ylabel="loss", title="training loss", yscale="log")
@@ -118,6 +124,7 @@ lesson.save(fig, "spirals.png")
 # `(f(x + eps) - f(x - eps)) / (2 eps)`. In float64 they agree to many digits.
 
 # %%
+lesson.section()
 from tinynn.autograd import gradcheck  # noqa: E402
 
 W = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)

@@ -17,16 +17,16 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch  # tinynn speaks PyTorch's API
 import tinynn.nn as nn
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import blobs, train_test_split, xor
 from tinynn.viz import plot_decision_boundary
 
 lesson = Lesson(1, "the neuron", full_takes="about 15 seconds")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## One neuron, by hand in NumPy
@@ -34,6 +34,7 @@ torch.manual_seed(lesson.seed)
 # `z = 0.5*0.4 + (-1.2)*0.1 + 3.0*(-0.6) + 0.2 = -1.52`, `sigma(-1.52) = 0.1795`.
 
 # %%
+lesson.section()
 x_np = np.array([0.5, -1.2, 3.0])
 w_np = np.array([0.4, 0.1, -0.6])
 b_np = 0.2
@@ -50,6 +51,7 @@ print(f"NumPy : z = w.x + b = {z_np:+.4f}   a = sigmoid(z) = {a_np:.4f}   (expec
 # For the sigmoid, `da/dz = a (1 - a)` and `dz/dw = x`, so `da/dw = a (1 - a) x`.
 
 # %%
+lesson.section()
 x = torch.tensor([0.5, -1.2, 3.0])
 w = torch.tensor([0.4, 0.1, -0.6], requires_grad=True)
 b = torch.tensor(0.2, requires_grad=True)
@@ -72,6 +74,7 @@ print(f"  da/dw by hand    : {np.round(by_hand, 4)}   a(1-a)x; da/db = a(1-a) = 
 # exactly such a `w` (as a (1, n) weight) and `b`.
 
 # %%
+lesson.section()
 X_batch = np.array([[0.5, -1.2, 3.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
 a_batch_np = 1 / (1 + np.exp(-(X_batch @ w_np + b_np)))
 a_batch = torch.sigmoid(torch.tensor(X_batch, dtype=torch.float32) @ w.detach() + b.detach())
@@ -92,6 +95,7 @@ print(f"batch of 3: NumPy {np.round(a_batch_np, 4)}  tinynn {np.round(a_batch.nu
 # loss, `backward()` for the gradients, `optimizer.step()` to move `w` and `b` downhill.
 
 # %%
+lesson.section()
 n_points = 400 if FULL else 200
 X, y = blobs(n_points, centers=np.array([[-1.5, -1.0], [1.5, 1.0]]), cluster_std=0.9, seed=lesson.seed)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=lesson.seed)
@@ -148,6 +152,7 @@ lesson.save(fig, "neuron_blobs.png")
 # there, because the four points pull `w` in symmetric, cancelling directions.
 
 # %%
+lesson.section()
 gate_inputs = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 gates = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "XOR": [0, 1, 1, 0]}
 gate_accuracy = {}
@@ -169,6 +174,7 @@ print("(expect AND and OR 100%. XOR: P(1) = 0.5 for every input, 'no idea'; whet
 # the signs of x1 and x2 differ. The neuron's best straight line leaves it near a coin toss.
 
 # %%
+lesson.section()
 X_xor, y_xor = xor(n_points, noise=0.3, seed=lesson.seed)
 xor_neuron, xor_losses = train_neuron(X_xor, y_xor, steps, label="XOR step")
 xor_acc = accuracy(xor_neuron, X_xor, y_xor)
@@ -185,6 +191,7 @@ print(f"  its loss went {xor_losses[0]:.3f} -> {xor_losses[-1]:.3f}   (ln 2 = 0.
 # that is the step to the feedforward network of lesson 3.
 
 # %%
+lesson.section()
 
 
 def with_product(points):
@@ -212,6 +219,7 @@ lesson.save(fig, "neuron_xor.png")
 #   hidden layer learns such features itself (lesson 3).
 
 # %%
+lesson.section()
 lesson.summary(neuron_difference=neuron_difference, blob_test_accuracy=blob_test_acc,
                blob_train_accuracy=blob_train_acc, blob_first_loss=blob_losses[0], blob_final_loss=blob_losses[-1],
                and_accuracy=gate_accuracy["AND"], or_accuracy=gate_accuracy["OR"],

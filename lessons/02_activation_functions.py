@@ -26,17 +26,17 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
 from tinynn.autograd.functional import jacobian
+from tinynn.course import Lesson
 from tinynn.viz import plot_functions, plot_gradient_norms
 
 lesson = Lesson(2, "activation functions", full_takes="about 15 seconds")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 activations = {
     "ReLU": F.relu,
@@ -56,6 +56,7 @@ activations = {
 # `plot_functions` does this for every function and draws both curves.
 
 # %%
+lesson.section()
 x = torch.linspace(-4, 4, 9, dtype=torch.float64, requires_grad=True)
 y = torch.sigmoid(x)
 y.sum().backward()
@@ -75,6 +76,9 @@ lesson.save(fig, "activations.png")
 
 
 # %%
+lesson.section()
+
+
 def sigmoid_np(v):
     return 1 / (1 + np.exp(-v))
 
@@ -116,6 +120,7 @@ print(f"largest error: {max_derivative_error:.1e}   (expect below 1e-12)")
 # What each function outputs, how its gradient behaves, and where you meet it.
 
 # %%
+lesson.section()
 wide = torch.linspace(-50, 50, 100001, dtype=torch.float64)
 table = [
     ("ReLU", "[0, inf)", "0 or 1", "default in MLPs and CNNs (cheap, no saturation for x > 0)"),
@@ -147,6 +152,7 @@ print("(min measured on [-50, 50]: GELU's dip is -0.170 at x = -0.75, SiLU's -0.
 #   T > 1 flattens towards uniform. Language models sample with it (lesson 15).
 
 # %%
+lesson.section()
 scores = torch.tensor([2.0, 1.0, 0.1])
 p = torch.softmax(scores, dim=0)
 print(f"softmax({scores.numpy()}) = {np.round(p.numpy(), 4)}, sum {p.sum().item():.4f}"
@@ -191,6 +197,7 @@ lesson.save(fig, "softmax_temperature.png")
 # there: it has *saturated*). ReLU's derivative is exactly 1 for every positive input.
 
 # %%
+lesson.section()
 for value in [0.0, 2.0, 5.0, 10.0]:
     point = torch.tensor([value], requires_grad=True)
     torch.sigmoid(point).sum().backward()
@@ -211,6 +218,7 @@ print("  (relu'(0) is 0 by convention: the kink has no derivative; sigmoid' shri
 # small; it saturates like the sigmoid once they grow (RNNs, lesson 10, will show that).
 
 # %%
+lesson.section()
 depth, width, batch = (30, 128, 256) if FULL else (20, 64, 128)
 
 
@@ -262,6 +270,7 @@ lesson.save(fig, "vanishing_gradients.png")
 #   stable) and a temperature sharpens or flattens it.
 
 # %%
+lesson.section()
 lesson.summary(max_derivative_error=max_derivative_error, softmax_shift_difference=shift_difference,
                softmax_jacobian_error=softmax_jacobian_error,
                entropy_low_temperature=entropies[0.25], entropy_high_temperature=entropies[10.0],

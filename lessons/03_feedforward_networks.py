@@ -17,16 +17,16 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import spirals, train_test_split, xor
 from tinynn.viz import plot_decision_boundary
 
 lesson = Lesson(3, "feedforward networks", full_takes="about 1-2 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## A layer is a matrix product
@@ -39,6 +39,7 @@ torch.manual_seed(lesson.seed)
 # matrix product. `nn.Linear(in, out)` stores W exactly this way (PyTorch's layout).
 
 # %%
+lesson.section()
 layer = nn.Linear(2, 3)
 x = torch.randn(4, 2)
 y = layer(x)
@@ -56,6 +57,7 @@ print(f"y[0, 1] as a sum over inputs: {one:.5f}; from the layer: {y[0, 1].item()
 # (W2 b1 + b2)`. Without an activation in between, depth buys nothing. Check it numerically:
 
 # %%
+lesson.section()
 first, second = nn.Linear(2, 8), nn.Linear(8, 1)
 with torch.no_grad():
     stacked = second(first(x))
@@ -72,6 +74,7 @@ print(f"two linear layers vs one merged layer: max difference {(stacked - merged
 # the feature dimension changes at every `Linear`, and activations keep the shape.
 
 # %%
+lesson.section()
 net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
 h = torch.randn(5, 2)
 print(f"{'input':<45} {tuple(h.shape)}")
@@ -87,6 +90,9 @@ for module in net:
 
 
 # %%
+lesson.section()
+
+
 def count_by_formula(sizes: list[int]) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
@@ -114,6 +120,7 @@ params_counted = sum(p.numel() for p in mlp([784, 256, 128, 10]).parameters())
 # the wrong side: expect at most 75% accuracy, often about 50%.
 
 # %%
+lesson.section()
 X, labels = xor(200, noise=0.15, seed=lesson.seed)
 targets = labels.float()
 
@@ -152,6 +159,7 @@ print(f"one neuron on XOR: accuracy {neuron_accuracy:.0%}  (expect 50-75%: a lin
 # neuron `h1 + h2 - 1` draws. The hidden layer *moved the points* until a line works.
 
 # %%
+lesson.section()
 by_hand = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
 with torch.no_grad():
     by_hand[0].weight.copy_(torch.tensor([[1.0, -1.0], [-1.0, 1.0]]))
@@ -169,6 +177,7 @@ print(f"hand-built 2-2-1 network: accuracy {hand_accuracy:.0%}  (expect 100%)")
 # needed make the search easy. Count how often each size reaches 100% over several seeds.
 
 # %%
+lesson.section()
 seeds = range(20 if FULL else 5)
 solved = {}
 for width in (2, 4):
@@ -195,6 +204,7 @@ print(f"one hidden layer on XOR: accuracy {xor_accuracy:.0%}, loss {xor_loss:.4f
 # points in the hand-built network's hidden space, where one straight line now separates them.
 
 # %%
+lesson.section()
 fig, axes = plt.subplots(1, 3, figsize=(17, 4.6), layout="constrained")
 plot_decision_boundary(neuron, X, labels, title=f"one neuron: {neuron_accuracy:.0%}", ax=axes[0])
 plot_decision_boundary(xor_net, X, labels, title=f"2-4-1 network (learned): {xor_accuracy:.0%}", ax=axes[1])
@@ -219,6 +229,7 @@ lesson.save(fig, "xor.png")
 # on top of depth multiplies the parameters for little gain on a problem this small.
 
 # %%
+lesson.section()
 points, classes = spirals(1500 if FULL else 600, n_classes=3, noise=0.04, seed=lesson.seed)
 X_train, X_test, y_train, y_test = train_test_split(points, classes, test_size=0.25, stratify=classes,
                                                     seed=lesson.seed)
@@ -265,6 +276,7 @@ lesson.save(fig, "spirals_wider_or_deeper.png")
 #   buy more per parameter.
 
 # %%
+lesson.section()
 narrow, deep = results["narrow, 1 hidden layer"], results["narrow, 3 hidden layers"]
 lesson.summary(xor_accuracy=xor_accuracy, neuron_accuracy=neuron_accuracy, hand_accuracy=hand_accuracy,
                params_formula=params_formula, params_counted=params_counted,

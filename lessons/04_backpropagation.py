@@ -17,17 +17,17 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn.functional as F
 from tinynn.autograd import Function, GradcheckError, gradcheck
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import spirals
 from tinynn.viz import draw_graph, plot_decision_boundary, to_dot
 
 lesson = Lesson(4, "backpropagation", full_takes="about a minute")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -41,6 +41,7 @@ rng = np.random.default_rng(lesson.seed)
 # `dL/dw = dL/dz * x` and `dL/db = dL/dz * 1`. Reusing the shared part is what makes it fast.
 
 # %%
+lesson.section()
 w_value, b_value, x_value, t_value = np.array([0.8, -0.3, 1.5, 0.2])  # float64 numbers
 y_value = np.tanh(w_value * x_value + b_value)
 dL_dy = 2 * (y_value - t_value)
@@ -67,6 +68,7 @@ chain_rule_diff = max(abs(w.grad.item() - by_hand[0]), abs(b.grad.item() - by_ha
 #     L  = -mean_n log P[n, y_n]        a scalar
 
 # %%
+lesson.section()
 points, classes = spirals(300, n_classes=3, noise=0.04, seed=lesson.seed)
 N, D, H, C = 8, 2, 5, 3
 X = points.numpy()[:N].astype(np.float64)  # a small batch keeps every number printable
@@ -114,6 +116,9 @@ print(f"loss = {loss_np:.6f}  (expect about log(3) = {np.log(3):.3f} for a net t
 
 
 # %%
+lesson.section()
+
+
 def backward(p: dict, X: np.ndarray, y: np.ndarray, A1: np.ndarray, P: np.ndarray) -> dict:
     Y = np.eye(P.shape[1])[y]          # one-hot targets (N, C)
     dZ2 = (P - Y) / len(y)             # (N, C)
@@ -139,6 +144,7 @@ for name, g in grads_np.items():
 # not something we asked a gradient for.
 
 # %%
+lesson.section()
 tensors = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in params.items()}
 W1, b1, W2, b2 = (tensors[k] for k in ("W1", "b1", "W2", "b2"))
 X_t, y_t = torch.tensor(X, dtype=torch.float64), torch.tensor(y)
@@ -167,6 +173,7 @@ print("  ...")
 # gradients should agree to the last bits of float64 (differences around 1e-17 to 1e-15).
 
 # %%
+lesson.section()
 loss_t.backward()
 print(f"loss: NumPy {loss_np:.15f}, tinynn {loss_t.item():.15f}")
 max_abs_diff = 0.0
@@ -193,6 +200,9 @@ print(f"largest difference over all parameters: {max_abs_diff:.1e}  (expect 1e-1
 
 
 # %%
+lesson.section()
+
+
 def loss_with(name: str, index: tuple, value: float) -> float:
     changed = {k: v.copy() for k, v in params.items()}
     changed[name][index] = value
@@ -222,6 +232,7 @@ print(f"{len(checked)} weights checked, largest relative error {fd_max_rel_error
 # eps, slope 1 for forward and 2 for central differences) meeting rounding error (rising as 1/eps).
 
 # %%
+lesson.section()
 epsilons = np.logspace(-14, -1, 40)
 x0, exact = params["W1"][0, 0], grads_np["W1"][0, 0]
 base = loss_with("W1", (0, 0), x0)
@@ -247,6 +258,9 @@ print(f"best eps: forward {best_forward:.0e} (error {min(forward_error):.0e}), "
 
 
 # %%
+lesson.section()
+
+
 def network_loss(W1, b1, W2, b2):
     return F.cross_entropy(torch.tanh(X_t @ W1 + b1) @ W2 + b2, y_t)
 
@@ -264,6 +278,9 @@ print(f"gradcheck of the two-layer network: {network_ok}  ({n_checked} weights, 
 
 
 # %%
+lesson.section()
+
+
 class Tanh(Function):
     """y = tanh(x);  dy/dx = 1 - y^2."""
 
@@ -316,6 +333,7 @@ print(f"the bug inside the whole network: gradcheck returns {in_network}  (expec
 # `W <- W - lr * dL/dW`, on all 300 spiral points (3 classes) with 64 hidden units, in NumPy alone.
 
 # %%
+lesson.section()
 X_all, y_all = points.numpy().astype(np.float64), classes.numpy()
 H_train = 64
 net = {"W1": rng.standard_normal((D, H_train)) * 3.0, "b1": np.zeros(H_train),
@@ -354,6 +372,7 @@ lesson.save(fig, "hand_backprop_training.png")
 # - Check any gradient you write with central differences in float64 (`gradcheck`).
 
 # %%
+lesson.section()
 lesson.summary(chain_rule_diff=float(chain_rule_diff), max_abs_diff=float(max_abs_diff),
                fd_max_rel_error=float(fd_max_rel_error),
                fd_checked=len(checked), best_eps_central=float(best_central), best_eps_forward=float(best_forward),

@@ -17,15 +17,15 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 
 lesson = Lesson(5, "loss functions", full_takes="about 30 seconds")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## Regression losses: MSE, MAE and Huber
@@ -42,6 +42,7 @@ torch.manual_seed(lesson.seed)
 # approach the answer) and MAE far away (outliers pull with a bounded force).
 
 # %%
+lesson.section()
 prediction = torch.tensor([2.5, 0.0, 2.0, 8.0, -1.0], requires_grad=True)
 target = torch.tensor([3.0, -0.5, 2.0, 7.0, 4.0])
 DELTA = 1.0
@@ -78,6 +79,7 @@ print(f"the one large residual ({r[-1]:.0f}) makes {share:.0%} of the MSE: one b
 # at +-delta.
 
 # %%
+lesson.section()
 residual = torch.linspace(-3, 3, 601, requires_grad=True)
 zeros = torch.zeros(601)
 fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(11, 4))
@@ -103,6 +105,7 @@ lesson.save(fig, "regression_losses.png")
 # them as a bounded pull and stay near the true slope 2.
 
 # %%
+lesson.section()
 rng = np.random.default_rng(lesson.seed)
 x_np = rng.uniform(0, 10, 60)
 y_np = 2 * x_np + 1 + rng.normal(0, 0.5, 60)
@@ -167,6 +170,7 @@ lesson.save(fig, "outliers.png")
 # which points are the outliers: robustness has a breaking point.
 
 # %%
+lesson.section()
 if FULL:
     print(f"{'outliers':>8} " + " ".join(f"{name:>8}" for name in LOSSES))
     for count in (0, 2, 4, 8, 12, 16):
@@ -196,6 +200,7 @@ if FULL:
 # clamps `log` at -100: finite, but wrong whenever the true loss is above 100.)
 
 # %%
+lesson.section()
 logits = torch.tensor([-1e4, -50.0, -10.0, 0.0, 10.0, 50.0, 1e4], requires_grad=True)
 labels = torch.tensor([1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0])  # every example confidently wrong (or unsure)
 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the naive form warns, as it should
@@ -228,6 +233,7 @@ print(f"with-logits form: largest relative error against float64 {stable_error:.
 # model barely learns from its worst mistakes. The cross-entropy's `log` cancels that factor.
 
 # %%
+lesson.section()
 z = torch.linspace(-10, 10, 401, requires_grad=True)
 ones = torch.ones(401)
 curves = {}
@@ -264,6 +270,7 @@ lesson.save(fig, "binary_losses.png")
 # softmax in the model before it.
 
 # %%
+lesson.section()
 class_logits = torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-3.0, 0.0, 3.0], [1.0, 1.0, 1.0]], requires_grad=True)
 classes = torch.tensor([0, 2, 2, 1])
 K = 3
@@ -293,6 +300,7 @@ print(f"uniform logits (the 4th example) cost log K = log 3 = {math.log(3):.4f}:
 # best margin solves `softmax = target`: `m* = log((1 - eps + eps/K) / (eps/K))`.
 
 # %%
+lesson.section()
 hand_smooth = -(((1 - 0.1) * onehot + 0.1 / K) * log_softmax).sum(axis=1).mean()
 smooth = F.cross_entropy(class_logits.detach(), classes, label_smoothing=0.1).item()
 smooth_diff = abs(smooth - hand_smooth)

@@ -20,17 +20,17 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits
 from tinynn.viz import plot_curves, plot_loss_surface
 
 lesson = Lesson(6, "gradient descent and optimizers", full_takes="about 2 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## The data and the model
@@ -38,6 +38,7 @@ torch.manual_seed(lesson.seed)
 # standardized, read by a small MLP `64 -> 64 -> ReLU -> 10` trained with cross-entropy.
 
 # %%
+lesson.section()
 train_images, train_labels = load_digits("train")
 test_images, test_labels = load_digits("test")
 x_train = train_images.reshape(len(train_images), -1)
@@ -74,6 +75,9 @@ def training_loss(model) -> float:
 
 
 # %%
+lesson.section()
+
+
 def train_with_batch_size(batch_size: int, lr: float, steps: int):
     model = make_mlp()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -177,6 +181,9 @@ lesson.save(fig, "batch_sizes.png")
 
 
 # %%
+lesson.section()
+
+
 def rosenbrock(x, y):
     return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
@@ -248,6 +255,7 @@ lesson.save(fig, "rosenbrock.png")
 # larger for the same `lr`; Lion wants about 10x less than Adam).
 
 # %%
+lesson.section()
 mlp_epochs = 30 if FULL else 8
 BATCH = 64
 histories, accuracies, states = {}, {}, {}
@@ -297,6 +305,7 @@ lesson.save(fig, "digits_optimizers.png")
 # flattens) is the start of overfitting, the subject of the next lesson.
 
 # %%
+lesson.section()
 fig = plot_curves({"Adam": histories["Adam"], "SGD": histories["SGD"]}, xlabel="epoch", ylabel="cross-entropy",
                   logy=True, title="train (solid) against held-out (dashed) loss")
 lesson.save(fig, "train_vs_validation.png")
@@ -311,6 +320,9 @@ lesson.save(fig, "train_vs_validation.png")
 
 
 # %%
+lesson.section()
+
+
 def state_floats(optimizer) -> int:
     """Numbers in the optimizer's per-parameter state (tensors only: step counters are one int each)."""
     return sum(value.numel() for per_param in optimizer.state.values()

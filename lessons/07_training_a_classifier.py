@@ -16,11 +16,11 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch  # tinynn speaks PyTorch's API
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits, load_mnist
 from tinynn.optim.lr_scheduler import CosineAnnealingLR, LinearLR, OneCycleLR, SequentialLR, StepLR
 from tinynn.utils.data import DataLoader, TensorDataset, random_split
@@ -28,8 +28,8 @@ from tinynn.viz import plot_curves, plot_images
 
 lesson = Lesson(7, "training a real classifier",
                 full_takes="1-2 minutes on the 8x8 digits, 5-15 with MNIST downloaded")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## 1. The data: a dataset, a split, and data loaders
@@ -46,6 +46,7 @@ torch.manual_seed(lesson.seed)
 # testing). With `--full` and internet access the lesson uses MNIST (28x28, 70,000 images).
 
 # %%
+lesson.section()
 
 
 def load_data():
@@ -97,6 +98,7 @@ print("labels of the first batch, epoch 2:", next(iter(subset_loader))[1][:12].t
 # `TensorDataset`: the DataLoader then takes each batch with one indexing operation. Timed:
 
 # %%
+lesson.section()
 train_set = TensorDataset(*dataset[train_split.indices])
 train_inputs, train_targets = train_set.tensors
 val_inputs, val_targets = dataset[val_split.indices]
@@ -120,6 +122,7 @@ print("  (expect the gathered TensorDataset to be 10-50x faster; the batches hol
 # and the statistics live inside the model as *buffers*, so they travel with every checkpoint.
 
 # %%
+lesson.section()
 train_pixels = train_inputs  # the training split only
 pixel_mean = train_pixels.mean(0)
 pixel_std = train_pixels.std(0).clamp(min=0.1)  # constant pixels: std 0 -> would divide by 0
@@ -151,6 +154,7 @@ print(f"validation pixels after: mean {val_after.mean().item():.3f} (near 0, not
 # steps, with and without the standardization layer:
 
 # %%
+lesson.section()
 
 
 def train_steps(model, optimizer, steps, loader=None, zero_grad=True, stop_when_not_finite=False):
@@ -211,6 +215,7 @@ print("  (expect the standardized inputs to reach a clearly lower loss, about 0.
 # deviation of each layer's activations on a batch of digits, and the loss after 100 SGD steps.
 
 # %%
+lesson.section()
 
 
 def deep_relu_mlp(init, depth=10, width=64):
@@ -274,6 +279,7 @@ lesson.save(fig, "initialization.png")
 # differently in the two modes.
 
 # %%
+lesson.section()
 dropout = nn.Dropout(p=0.5)
 ones = torch.ones(10_000)
 dropped = dropout(ones)
@@ -303,6 +309,7 @@ print(f"  running mean after one batch (momentum 0.1 moves it 10% of the way fro
 # - **one-cycle**: up to a high peak and then far down, within a single run.
 
 # %%
+lesson.section()
 epochs = (15 if data_name == "MNIST" else 60) if FULL else 15
 steps_total = epochs * len(train_loader)
 warmup_steps = max(1, steps_total // 20)
@@ -343,6 +350,7 @@ lesson.save(plot_curves(lr_curves, xlabel="optimizer step", ylabel="learning rat
 # the first sign of instability.
 
 # %%
+lesson.section()
 torch.manual_seed(lesson.seed)
 model = small_mlp()
 x, y = next(iter(train_loader))
@@ -361,6 +369,7 @@ print(f"gradient norm before clipping {pre_clip:.3f}, after clip_grad_norm_(max_
 # no longer the same function, and the gradients differ for real.
 
 # %%
+lesson.section()
 big_x, big_y = next(iter(DataLoader(train_set, batch_size=256, shuffle=True)))
 
 
@@ -407,6 +416,7 @@ print(f"  the same with a BatchNorm1d layer: largest difference {batchnorm_error
 # checkpoint: the model we keep is the one from the best epoch, not the last.
 
 # %%
+lesson.section()
 
 
 def make_mlp(width, depth=2, dropout=0.2, batchnorm=True):
@@ -494,6 +504,7 @@ lesson.save(fig, "training_curves.png")
 # and the batch-norm running statistics and the pixel mean and std as buffers.
 
 # %%
+lesson.section()
 checkpoint = torch.load(checkpoint_path)
 restored = make_mlp(width, dropout=dropout_p)
 print(f"a fresh model before loading: validation accuracy {evaluate(restored, val_inputs, val_targets)[1]:.1%}")
@@ -527,6 +538,7 @@ lesson.save(plot_images(test_images[wrong], test_labels[wrong], predictions[wron
 # | training accuracy itself is low | underfitting: model too small | a bigger model; train longer |
 
 # %%
+lesson.section()
 debug_steps = 150
 
 
@@ -630,6 +642,7 @@ lesson.save(fig, "debugging.png")
 # learning rate; log the gradient norm and clip it; and read a failing run by its symptoms.
 
 # %%
+lesson.section()
 lesson.summary(
     data=data_name,
     test_accuracy=test_accuracy,

@@ -18,17 +18,17 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits
 from tinynn.viz import plot_curves, plot_feature_maps, plot_filters, plot_images
 
 lesson = Lesson(8, "convolutions", full_takes="about 1 to 3 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -44,6 +44,9 @@ rng = np.random.default_rng(lesson.seed)
 
 
 # %%
+lesson.section()
+
+
 def conv2d_loops(x, w, b, stride=1, padding=0):
     """x: (N, C, H, W), w: (O, C, kh, kw), b: (O,) -> (N, O, Ho, Wo), one output pixel at a time."""
     n_images, _, height, width = x.shape
@@ -84,6 +87,9 @@ print("vertical-edge filter output (expect 3 where the window straddles the edge
 
 
 # %%
+lesson.section()
+
+
 def im2col(x, kh, kw, stride=1, padding=0):
     """x: (N, C, H, W) -> cols: (N*Ho*Wo, C*kh*kw), one row per window, and (Ho, Wo)."""
     n_images, channels, height, width = x.shape
@@ -113,6 +119,7 @@ def conv2d_im2col(x, w, b, stride=1, padding=0):
 # padding and stride. Then a race on a batch of 4 images of 12 x 12 with 3 channels and 8 filters.
 
 # %%
+lesson.section()
 x = rng.standard_normal((4, 3, 12, 12)).astype(np.float32)
 w = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
 b = rng.standard_normal(8).astype(np.float32)
@@ -165,6 +172,7 @@ speedup = time_loops / time_im2col
 # Each row below predicts the size with the formula and measures it with tinynn.
 
 # %%
+lesson.section()
 print(f"{'operation':<34}{'input':>7}{'formula':>9}{'tinynn':>8}")
 size_checks = []
 probe_w = torch.randn(1, 1, 5, 5)
@@ -204,6 +212,7 @@ print("max pool 2x2 of\n", block.numpy(), "\n=\n", F.max_pool2d(block.reshape(1,
 # training data; lesson 9 measures what such data augmentation is worth.
 
 # %%
+lesson.section()
 train_images, train_labels = load_digits("train", image_size=28)
 test_images, test_labels = load_digits("test", image_size=28)
 mean, std = train_images.mean().item(), train_images.std().item()
@@ -285,6 +294,7 @@ lesson.save(fig, "training.png")
 # originals are coarse: some mistakes are digits a person would hesitate over too.
 
 # %%
+lesson.section()
 wrong = (predictions != test_labels).numpy().nonzero()[0]
 shown = np.concatenate([wrong[:8], np.setdiff1d(np.arange(24), wrong)])[:24]
 lesson.save(plot_images(test_images[shown], test_labels[shown], predictions[shown], ncols=8,
@@ -299,6 +309,7 @@ lesson.save(plot_images(test_images[shown], test_labels[shown], predictions[show
 # The second layer combines them into larger parts, on a coarser 10 x 10 grid.
 
 # %%
+lesson.section()
 lesson.save(plot_filters(model[0].weight, ncols=6, title="first-layer filters"), "filters.png")
 digit = (test_images[:1] - mean) / std
 with torch.no_grad():

@@ -22,17 +22,17 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits
 from tinynn.viz import gradient_norms, plot_curves, plot_gradient_norms, plot_images
 
 lesson = Lesson(9, "modern CNNs", full_takes="about 3 to 5 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## The residual block
@@ -47,6 +47,9 @@ torch.manual_seed(lesson.seed)
 
 
 # %%
+lesson.section()
+
+
 class SqueezeExcitation(nn.Module):
     """Channel attention: s = sigmoid(W2 relu(W1 mean_hw(x))), y = x * s per channel.
 
@@ -110,6 +113,7 @@ print(f"squeeze-and-excitation on 16 channels: {count(se)} parameters "
 # images: that is what makes progressive resizing (below) possible.
 
 # %%
+lesson.section()
 width = 12
 
 
@@ -143,6 +147,7 @@ for size in (8, 16, 28):
 # on 128 digits, at initialisation, and print first layer / last layer: near 1 is healthy.
 
 # %%
+lesson.section()
 train_8, train_labels = load_digits("train")            # 8 x 8, pixels in [0, 1]
 test_8, test_labels = load_digits("test")
 mean, std = train_8.mean().item(), train_8.std().item()
@@ -200,6 +205,7 @@ print("expect: plain falls by orders of magnitude with depth (the gradient vanis
 # parameter's step) on the same batches.
 
 # %%
+lesson.section()
 deep_blocks = 8
 steps = 200 if FULL else 40
 norms_by_variant, losses_by_variant, ratio = {}, {}, {}
@@ -248,6 +254,9 @@ lesson.save(plot_curves(smoothed, xlabel="step", ylabel="training loss (5-step a
 
 
 # %%
+lesson.section()
+
+
 def random_shift(images, max_shift=1):
     """Move each image by up to max_shift pixels in each direction, filling with empty paper (0)."""
     n, c, h, w = images.shape
@@ -354,6 +363,7 @@ print("expect: as scanned, all within a few points (98-99% with --full; flips lo
 # epoch at the large size recovers: what it learned on small images carries over.
 
 # %%
+lesson.section()
 train_16, _ = load_digits("train", image_size=16)
 test_16, _ = load_digits("test", image_size=16)
 mean_16, std_16 = train_16.mean().item(), train_16.std().item()

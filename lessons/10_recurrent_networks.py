@@ -24,17 +24,17 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import time
 
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import CharTokenizer, fables
 from tinynn.viz import plot_curves, plot_gradient_norms
 
 lesson = Lesson(10, "recurrent networks", full_takes="about 5 minutes on an idle 2-core CPU")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## 1. The cell, unrolled in time
@@ -51,6 +51,7 @@ torch.manual_seed(lesson.seed)
 # weights out of an `nn.RNN` by those names and check that our loop computes the same states.
 
 # %%
+lesson.section()
 input_size, hidden_size, seq_len, batch = 3, 5, 7, 2
 rnn = nn.RNN(input_size, hidden_size)          # input (T, N, input_size), like PyTorch
 weights = rnn.state_dict()
@@ -92,6 +93,7 @@ print(f"unrolled loop vs nn.RNN: output {tuple(output.shape)}, h_n {tuple(h_n.sh
 # formulas in plain NumPy, walking backwards in time.
 
 # %%
+lesson.section()
 W_x_, W_h_, b_ = (w.clone().requires_grad_() for w in (W_x, W_h, b))
 states = rnn_unrolled(xs, h0, W_x_, W_h_, b_)
 for h in states:
@@ -136,6 +138,7 @@ for t in range(seq_len):
 # words and the story's grammar.
 
 # %%
+lesson.section()
 text = fables(120_000 if FULL else 60_000, seed=0)
 tokenizer = CharTokenizer(text)
 ids = np.array(tokenizer.encode(text))
@@ -219,6 +222,9 @@ lesson.save(fig, "char_rnn_loss.png")
 
 
 # %%
+lesson.section()
+
+
 def generate(prompt: str, length: int, temperature: float = 0.7) -> str:
     generator = torch.Generator().manual_seed(lesson.seed)
     with torch.no_grad():
@@ -262,6 +268,7 @@ print(f"{real_words:.0%} of the sampled words occur in the corpus  "
 # the trained model does not sit in it.
 
 # %%
+lesson.section()
 span = 60
 text_x, text_y = windows(val_ids, 16, span, np.random.default_rng(2))
 
@@ -320,6 +327,7 @@ lesson.save(fig, "vanishing_gradient.png")
 #   that keeps the gradient alive.
 
 # %%
+lesson.section()
 lesson.summary(rnn_match=rnn_match, bptt_match=float(bptt_match), char_first_loss=first_loss,
                char_val_loss=char_val_loss, unigram_entropy=float(unigram), real_words=float(real_words),
                trained_decay=trained_decay, decay_radius_0_9=decays["random RNN, spectral radius 0.9"],

@@ -23,18 +23,18 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import adding_problem
 from tinynn.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 from tinynn.viz import plot_curves, plot_gradient_norms
 
 lesson = Lesson(11, "LSTM and GRU", full_takes="about 4 minutes on an idle 2-core CPU")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## 1. The gates, written out
@@ -62,6 +62,9 @@ torch.manual_seed(lesson.seed)
 
 
 # %%
+lesson.section()
+
+
 def lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     """One LSTM step. x (N, input), h and c (N, H) -> (h_t, c_t)."""
     gates = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh      # (N, 4H): all gates at once
@@ -120,6 +123,7 @@ for name, module in (("RNNCell", nn.RNNCell(input_size, hidden_size)), ("GRUCell
 # the trick and its error drops by orders of magnitude; the RNN stays stuck.
 
 # %%
+lesson.section()
 seq_len = 100 if FULL else 20
 train_steps = 1500 if FULL else 300
 hidden, batch_size = 64, 64
@@ -209,6 +213,9 @@ lesson.save(fig, "adding_problem.png")
 
 
 # %%
+lesson.section()
+
+
 def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
 
@@ -271,6 +278,7 @@ lesson.save(fig, "gradient_through_time.png")
 # back into a padded tensor. (With `enforce_sorted=False` the batch needs no sorting by length.)
 
 # %%
+lesson.section()
 lstm = nn.LSTM(1, 8, num_layers=2, bidirectional=True, batch_first=True)
 sequences = [torch.randn(n, 1) for n in (5, 2, 7, 3)]
 lengths = torch.tensor([len(s) for s in sequences])
@@ -315,6 +323,9 @@ print(f"padded batch without packing: final states off by up to {naive_error:.2f
 
 
 # %%
+lesson.section()
+
+
 def pair_task(n: int, min_len: int, max_len: int, seed: int):
     """Token sequences, zero-padded: x (N, max_len) int64, label (N,) 1 if '1 2' occurs, lengths (N,)."""
     rng = np.random.default_rng(seed)
@@ -424,6 +435,7 @@ lesson.save(fig, "attention_pooling.png")
 #   both sides; attention pooling learns where in the sequence to read.
 
 # %%
+lesson.section()
 lesson.summary(cell_match=cell_match, baseline_mse=baseline, rnn_mse=results["RNN"][0],
                lstm_mse=results["LSTM"][0], rnn_accuracy=results["RNN"][1], lstm_accuracy=results["LSTM"][1],
                init_advantage=init_advantage, lstm_reach=reach["LSTM, trained"], rnn_reach=reach["RNN, trained"],

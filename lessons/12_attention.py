@@ -23,17 +23,17 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import reverse_task
 from tinynn.viz import plot_attention, plot_curves
 
 lesson = Lesson(12, "attention", full_takes="about 2 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 np.set_printoptions(precision=2, suppress=True)
 
 # %% [markdown]
@@ -50,6 +50,9 @@ np.set_printoptions(precision=2, suppress=True)
 
 
 # %%
+lesson.section()
+
+
 def attention(q, k, v, allowed=None):
     """softmax(q k^T / sqrt(d)) v; allowed: bool (..., L, S), True where query i may see key j."""
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
@@ -71,6 +74,7 @@ print(f"ours vs F.scaled_dot_product_attention: max |difference| = {sdpa_diff:.1
 # the softmax then puts nearly all weight on one key, and its gradient all but vanishes.
 
 # %%
+lesson.section()
 d = 256
 q_big, k_big = torch.randn(1, 8, d), torch.randn(1, 8, d)
 raw = q_big @ k_big.transpose(-2, -1)
@@ -89,6 +93,7 @@ print("  (expect std about 16 and a largest weight near 1 unscaled; std about 1 
 # attend only to keys j <= i, a lower-triangular mask.
 
 # %%
+lesson.section()
 L = 5
 lengths = torch.tensor([5, 3])
 positions = torch.arange(L)
@@ -124,6 +129,7 @@ lesson.save(fig, "masks.png")
 # occurs, so the decoder uses it as its start symbol.
 
 # %%
+lesson.section()
 T, VOCAB = 8, 10
 src_train, tgt_train = reverse_task(4000, length=T, vocab_size=VOCAB, seed=lesson.seed)
 src_test, tgt_test = reverse_task(500, length=T, vocab_size=VOCAB, seed=lesson.seed + 1)
@@ -146,6 +152,9 @@ print(f"train {tuple(src_train.shape)}, test {tuple(src_test.shape)};  example: 
 
 
 # %%
+lesson.section()
+
+
 class Encoder(nn.Module):
     def __init__(self, vocab: int, embed: int, hidden: int):
         super().__init__()
@@ -214,6 +223,7 @@ print(f"parameters: {sum(p.numel() for p in params):,}")
 # Before training the weights are nearly uniform, so about 1 in T = 12.5% land right by chance.
 
 # %%
+lesson.section()
 correct_source = torch.arange(T - 1, -1, -1)  # output step t reads source position T-1-t
 
 
@@ -236,6 +246,7 @@ print(f"before training: alignment accuracy {align_before:.1%}  (expect about 12
 # alignment sharpen: the model is never told where to look, only what to output.
 
 # %%
+lesson.section()
 steps = 1000 if FULL else 200
 optimizer = torch.optim.Adam(params, lr=1e-2)
 progress = Progress(steps, label="step")
@@ -266,6 +277,7 @@ print(f"alignment accuracy: {alignment:.1%} of query positions attend most to th
 # The mean map over all 500 held-out sequences shows it is not one lucky example.
 
 # %%
+lesson.section()
 example = 0
 src_tokens = src_test[example].tolist()
 out_tokens = tgt_test[example].tolist()
@@ -299,6 +311,7 @@ lesson.save(fig, "training.png")
 # - Replace the additive score with a scaled dot product, `(W_q s) . (W_k h_j) / sqrt(d)`.
 
 # %%
+lesson.section()
 lesson.summary(alignment_accuracy=round(alignment, 4), alignment_before=round(align_before, 4),
                token_accuracy=round(token_acc, 4), sequence_accuracy=round(seq_acc, 4),
                first_loss=round(losses[0], 4), final_loss=round(float(np.mean(losses[-10:])), 4),

@@ -22,17 +22,17 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits
 from tinynn.viz import plot_attention, plot_curves, plot_gradient_norms
 
 lesson = Lesson(13, "the transformer encoder", full_takes="about 3 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 np.set_printoptions(precision=3, suppress=True)
 
 # %% [markdown]
@@ -48,6 +48,7 @@ np.set_printoptions(precision=3, suppress=True)
 # `nn.MultiheadAttention` keeps W_q, W_k, W_v stacked in one `in_proj_weight` (3d, d).
 
 # %%
+lesson.section()
 d_model, n_heads = 16, 4
 mha = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
 x = torch.randn(2, 6, d_model)
@@ -81,6 +82,7 @@ print(f"multi-head attention by hand vs nn.MultiheadAttention: max |difference| 
 # - **learned**: an `nn.Embedding(max_len, d)` indexed by position, trained like any weight.
 
 # %%
+lesson.section()
 permutation = torch.tensor([3, 0, 5, 1, 4, 2])
 out_permuted, _ = mha(x[:, permutation], x[:, permutation], x[:, permutation])
 out_plain, _ = mha(x, x, x)
@@ -108,6 +110,7 @@ print(f"sinusoidal PE(i) . PE(i+3) for i = 0..59: spread {(shift_3.max() - shift
 # `y = (x - mean(x)) / sqrt(var(x) + eps) * gamma + beta`.
 
 # %%
+lesson.section()
 tokens = torch.randn(2, 5, d_model) * 3 + 5
 layer_norm = nn.LayerNorm(d_model)
 normed = layer_norm(tokens)
@@ -134,6 +137,9 @@ print(f"layer norm by hand vs nn.LayerNorm: max |difference| {ln_diff:.1e}  (exp
 
 
 # %%
+lesson.section()
+
+
 def encoder_layer_by_hand(layer, x, norm_first: bool):
     def self_attention(h):
         return layer.self_attn(h, h, h, need_weights=False)[0]
@@ -167,6 +173,7 @@ for norm_first in (False, True):
 # warm-up; in a pre-norm stack they stay level or shrink, and it trains without one.
 
 # %%
+lesson.section()
 depth, width = 12, 64
 inputs, labels = torch.randn(32, 16, width), torch.randint(0, 10, (32,))
 block_grads = {}
@@ -196,6 +203,7 @@ lesson.save(fig, "pre_vs_post_norm.png")
 # sees a set) cannot beat 50%. With learned position embeddings it can compare neighbours.
 
 # %%
+lesson.section()
 SEQ, VOCAB = 8, 10
 
 
@@ -287,6 +295,7 @@ lesson.save(fig, "sorted_training.png")
 # "sorted" needs.)
 
 # %%
+lesson.section()
 example = seq_test[sorted_rows[0]].unsqueeze(0)
 first_block = with_pos.encoder.layers[0]
 with torch.no_grad():
@@ -304,6 +313,9 @@ lesson.save(fig, "sorted_heads.png")
 # told it that position 3 lies between 2 and 4; look for neighbours that became alike.
 
 # %%
+lesson.section()
+
+
 def cosine_similarity(vectors):
     unit = vectors / vectors.norm(dim=1, keepdim=True)
     return unit @ unit.T
@@ -336,6 +348,7 @@ lesson.save(fig, "positional_encodings.png")
 # came from an image.
 
 # %%
+lesson.section()
 x_train, y_train = load_digits("train")
 x_test, y_test = load_digits("test")
 PATCH = 2
@@ -413,6 +426,7 @@ lesson.save(fig, "vit_training.png")
 # buffer, not parameters.
 
 # %%
+lesson.section()
 per_block = 4 * D * D + 2 * D * FF + 9 * D + FF
 formula = {
     "patch embedding": PATCH * PATCH * D + D,
@@ -449,6 +463,9 @@ print(f"  {'total':>18}: formula {params_formula:>6,}   numel {params_numel:>6,}
 
 
 # %%
+lesson.section()
+
+
 def block_flops(n: int, d: int, f: int) -> dict:
     return {"projections": 8 * n * d * d, "attention": 4 * n * n * d, "feed-forward": 4 * n * d * f}
 

@@ -23,18 +23,18 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 from tinynn import metrics
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import WordTokenizer, load_sentiment, sentiment_examples
 from tinynn.utils.data import DataLoader, TensorDataset
 from tinynn.viz import plot_attention, plot_curves
 
 lesson = Lesson(14, "end to end: sentiment analysis", full_takes="about 2 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## The data
@@ -54,6 +54,7 @@ torch.manual_seed(lesson.seed)
 # behind `load_sentiment`; we use it only to know each test sentence's construction.)
 
 # %%
+lesson.section()
 N_TRAIN = 8000 if FULL else 4000
 N_TEST = 1000 if FULL else 500
 DATA_SEED = 0  # the data stay the same for every --seed; the seed changes the models' initialisation
@@ -79,6 +80,7 @@ KINDS = ["plain", "negated", "verb", "negated verb", "contrast"]
 # real length beside it.
 
 # %%
+lesson.section()
 tokenizer = WordTokenizer.from_texts(train_texts)
 example = "The plot wasn't very good, but I loved the stupendous music!"
 print(f"vocabulary: {tokenizer.vocab_size} tokens, the most frequent: {tokenizer.itos[2:12]}")
@@ -111,6 +113,7 @@ print(f"first row: {train_ids[0, :14].tolist()} ...   its length {train_lengths[
 # positions are not: the mask is what keeps them out of its average.)
 
 # %%
+lesson.section()
 EMBED_DIM = 32
 
 
@@ -147,6 +150,9 @@ class PooledClassifier(nn.Module):
 # in our runs one layer trained more reliably in a few epochs than two).
 
 # %%
+lesson.section()
+
+
 class TransformerClassifier(nn.Module):
     def __init__(self, vocab_size: int, num_layers: int = 1, num_heads: int = 4):
         super().__init__()
@@ -178,6 +184,7 @@ for name, model in [("pooled", pooled), ("transformer", transformer)]:
 # of the last epoch: choosing the epoch by the test score would leak the test set into training).
 
 # %%
+lesson.section()
 EPOCHS = 12 if FULL else 8  # 6 quick epochs sometimes leave the transformer at the bag-of-words solution
 BATCH_SIZE = 32
 
@@ -242,6 +249,7 @@ lesson.save(fig, "training_curves.png")
 # read its docstrings for the formulas and the zero-denominator convention.)
 
 # %%
+lesson.section()
 results = {}
 for name, model in [("pooled", pooled), ("transformer", transformer)]:
     probabilities = predict_proba(model, test_ids, test_lengths)
@@ -293,6 +301,7 @@ lesson.save(fig, "confusion_matrices.png")
 # "*not* and a positive adjective" together. What no head can fix is order.
 
 # %%
+lesson.section()
 linear_pooled = PooledClassifier(tokenizer.vocab_size, head=nn.Linear(EMBED_DIM, 1))
 train(linear_pooled, "pooled, linear head")
 linear_predicted = (predict_proba(linear_pooled, test_ids, test_lengths) > 0.5).long().numpy()
@@ -338,6 +347,7 @@ lesson.save(fig, "accuracy_by_construction.png")
 # no model can know its sentiment, yet it still answers, often confidently.
 
 # %%
+lesson.section()
 examples = [  # (sentence, label: 1 positive, 0 negative; None: the model cannot know)
     ("The movie was good.", 1),
     ("The movie was not good.", 0),
@@ -382,6 +392,7 @@ print(f"score change when the clauses swap (summed over both pairs): pooled {swa
 # of words cannot tell which clause comes last.
 
 # %%
+lesson.section()
 test_scores = {n: predict_proba(m, test_ids, test_lengths).numpy()
                for n, m in [("pooled", pooled), ("transformer", transformer)]}
 disagree = np.flatnonzero((test_scores["pooled"] > 0.5) != (test_scores["transformer"] > 0.5))
@@ -402,6 +413,7 @@ for row in disagree[:6]:
 # (Another seed may split the work differently between heads.)
 
 # %%
+lesson.section()
 sentence = "The acting was wonderful, but the plot was dull."
 ids = tokenizer.encode_batch([sentence])[0]
 layer = transformer.encoder.layers[0]
@@ -427,6 +439,7 @@ lesson.save(fig, "attention.png")
 #   errs, and a breakdown by kind of input says where.
 
 # %%
+lesson.section()
 summary = {f"{name}_{key}": round(float(value), 4) for name, result in results.items()
            for key, value in result.items() if key in ("accuracy", "precision", "recall", "f1")}
 lesson.summary(**summary,

@@ -29,18 +29,18 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import CharTokenizer, fables, mu_law_decode, mu_law_encode, random_melody, write_wav
 from tinynn.models import GPT, GPTConfig, KVCache, top_k_filter, top_p_filter
 from tinynn.viz import plot_curves
 
 lesson = Lesson(15, "a GPT from scratch", full_takes="about 17 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## The data: characters as tokens
@@ -49,6 +49,7 @@ torch.manual_seed(lesson.seed)
 # shifted by one: `x = ids[i : i+T]`, `y = ids[i+1 : i+T+1]`.
 
 # %%
+lesson.section()
 text = fables(n_chars=200_000 if FULL else 60_000, seed=lesson.seed)
 tok = CharTokenizer(text)
 data = np.array(tok.encode(text), dtype=np.int64)
@@ -73,6 +74,7 @@ def get_batch(ids, batch_size, block_size):
 # training every character is equally likely, so the loss starts at `log(vocab_size)`.
 
 # %%
+lesson.section()
 config = GPTConfig(block_size=64, vocab_size=tok.vocab_size, n_layer=3 if FULL else 2, n_head=4,
                    n_embd=64 if FULL else 48)
 model = GPT(config)
@@ -101,6 +103,7 @@ def estimate_loss(model, batches=8, batch_size=32):
 # cosine decay of the learning rate, gradient clipping at 1: nanoGPT's recipe, scaled down.
 
 # %%
+lesson.section()
 steps, batch_size, lr = (800, 16, 3e-3) if FULL else (130, 8, 5e-3)
 optimizer = model.configure_optimizers(weight_decay=0.1, learning_rate=lr, betas=(0.9, 0.95))
 warmup = 50 if FULL else 10
@@ -150,6 +153,7 @@ lesson.save(fig, "loss_curve.png")
 # First the distributions themselves, after the prompt "The rabbit said":
 
 # %%
+lesson.section()
 prompt_text = "The rabbit said"
 prompt = torch.tensor([tok.encode(prompt_text)])
 with torch.no_grad():
@@ -177,6 +181,9 @@ print(f"characters with non-zero probability: {kept}  (top-k keeps 5; top-p keep
 # repeats one of its own 8-character strings: greedy loops, the penalty breaks loops.
 
 # %%
+lesson.section()
+
+
 def repeated_fraction(s, n=8):
     grams = [s[i:i + n] for i in range(len(s) - n + 1)]
     return 1 - len(set(grams)) / max(1, len(grams))
@@ -212,6 +219,7 @@ for row in three:
 # Python's per-step overhead, decide the time).
 
 # %%
+lesson.section()
 starts = torch.tensor([[tok.stoi[c]] for c in "TtAaOoSs"])  # 8 one-character prompts, run as one batch
 
 
@@ -257,6 +265,7 @@ print(f"a full cache for one sequence holds {cache.nbytes:,} bytes = 2 (k, v) x 
 # the MLM sees both sides, the GPT only the left.
 
 # %%
+lesson.section()
 MASK = tok.vocab_size  # one extra id for [MASK]
 
 
@@ -329,6 +338,7 @@ print(f'MLM fills "{blank}" -> {tok.decode(filled[0][blank.index("_"):blank.inde
 # trained for exactly that:
 
 # %%
+lesson.section()
 with torch.no_grad():
     ids = tok.encode(prompt_text)
     for _ in range(60):
@@ -347,6 +357,7 @@ print("GPT writing:", repr(tok.decode(model.generate(prompt, 60, temperature=0.8
 # prompt it with the start of an unseen melody and write what it generates to a WAV file.
 
 # %%
+lesson.section()
 sample_rate = 4000
 melody, notes = random_melody(160 if FULL else 40, note_duration=0.1, sample_rate=sample_rate, seed=lesson.seed,
                               harmonics=(1.0, 0.4))
@@ -406,6 +417,7 @@ lesson.save(fig, "audio_waveform.png")
 # - Tokens can be anything: mu-law audio samples work with the very same model.
 
 # %%
+lesson.section()
 lesson.summary(val_loss=round(final["val"], 4), train_loss=round(final["train"], 4),
                initial_loss=round(loss0.item(), 4), log_vocab=round(math.log(tok.vocab_size), 4),
                cache_speedup=round(t_plain / t_cached, 3), cached_tokens_per_s=round(n_new / t_cached, 1),

@@ -21,18 +21,18 @@
 import math
 
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import blobs, load_digits
 from tinynn.metrics import histogram_distance, mmd
 from tinynn.viz import plot_curves, plot_images, plot_sample_grid
 
 lesson = Lesson(16, "generative adversarial networks", full_takes="about 5 minutes on an idle 2-core CPU")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## The target: a ring of 8 Gaussians
@@ -52,6 +52,7 @@ torch.manual_seed(lesson.seed)
 # Two independent samples of the target itself give the floor each distance can reach.
 
 # %%
+lesson.section()
 angles = np.arange(8) * 2 * math.pi / 8
 CENTERS = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)           # (8, 2)
 data, _ = blobs(20_000, centers=CENTERS, cluster_std=0.05, seed=lesson.seed)  # (20000, 2)
@@ -83,6 +84,7 @@ print(f"two samples of the target: MMD {floor_mmd:.4f}, histogram distance {floo
 # (Working with logits and `binary_cross_entropy_with_logits` keeps the log-probabilities stable.)
 
 # %%
+lesson.section()
 NOISE_DIM, HIDDEN = 2, 64
 
 
@@ -115,6 +117,7 @@ def sample(generator: nn.Module, n: int = 1000):
 # D trained briefly to reject it:
 
 # %%
+lesson.section()
 generator, discriminator = mlp(NOISE_DIM, 2), mlp(2, 1)
 probe = mlp(2, 1)                                # a throw-away discriminator for this experiment
 probe_opt = torch.optim.Adam(probe.parameters(), lr=1e-3)
@@ -153,6 +156,7 @@ print(f"gradient reaching G's samples: minimax {saturating_grad.norm().item():.2
 # each player chases keeps moving, and old momentum points the wrong way.
 
 # %%
+lesson.section()
 STEPS, BATCH = (6000 if FULL else 1500), 128
 ones, zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
 
@@ -205,6 +209,7 @@ history, snapshots = train_gan(generator, discriminator, STEPS, snapshots=moment
 # much mass each mode gets, and a GAN fills its modes unevenly.
 
 # %%
+lesson.section()
 trained = sample(generator)
 gan_mmd, gan_hist = distances(trained)
 gan_modes, gan_quality = modes_covered(trained)
@@ -240,6 +245,7 @@ lesson.save(fig, "gan_training.png")
 # To provoke it, run the same game with G's learning rate 10 times D's: G over-adapts to each D.
 
 # %%
+lesson.section()
 torch.manual_seed(lesson.seed + 1)
 collapse_steps = 2000 if FULL else 600
 fast_generator, slow_discriminator = mlp(NOISE_DIM, 2), mlp(2, 1)
@@ -271,6 +277,7 @@ lesson.save(fig, "mode_collapse.png")
 # [0, 1]) and D reads the 64 pixels. Same losses, same alternation; only the sizes change.
 
 # %%
+lesson.section()
 digits_summary = {}
 if FULL:
     torch.manual_seed(lesson.seed)
@@ -333,6 +340,7 @@ if FULL:
 #   held-out digits about 0.025, from 0.48 untrained (0.001 between two sets of real digits).
 
 # %%
+lesson.section()
 lesson.summary(untrained_mmd=round(untrained_mmd, 4), gan_mmd=round(gan_mmd, 5), floor_mmd=round(floor_mmd, 5),
                untrained_hist=round(untrained_hist, 4), gan_hist=round(gan_hist, 4), floor_hist=round(floor_hist, 4),
                gan_modes=gan_modes, gan_quality=round(gan_quality, 3), collapsed_modes=collapsed_modes,

@@ -23,18 +23,18 @@ import math
 import time
 
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import moons
 from tinynn.metrics import histogram_distance, mmd
 from tinynn.viz import plot_curves, plot_density_comparison, plot_diffusion_trajectories, plot_sample_grid
 
 lesson = Lesson(17, "diffusion models", full_takes="about 4 minutes on an idle 2-core CPU")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## The data, and how we measure "close"
@@ -46,6 +46,7 @@ torch.manual_seed(lesson.seed)
 # starts) and a second sample of the data (the floor).
 
 # %%
+lesson.section()
 points, classes = moons(20_000, noise=0.05, seed=lesson.seed)
 data = (points - points.mean(dim=0)) / points.std(dim=0)                   # (20000, 2)
 N_EVAL, BANDWIDTHS, BOX = 2000, [0.05, 0.2, 1.0], ((-3, 3), (-3, 3))
@@ -79,6 +80,7 @@ print(f"data vs data:       MMD {floor_mmd:.4f}, histogram distance {floor_hist:
 # and the moons dissolve.
 
 # %%
+lesson.section()
 T = 100
 betas = torch.linspace(1e-4, 0.12, T)
 alphas = 1.0 - betas
@@ -125,6 +127,7 @@ lesson.save(fig, "forward_process.png")
 # impossible. What matters is that the prediction is as good as it can be on average.
 
 # %%
+lesson.section()
 EMBED = 16
 HIDDEN, BATCH = (128, 512) if FULL else (64, 256)
 STEPS, COND_STEPS = (5000, 4000) if FULL else (1500, 1200)
@@ -196,6 +199,9 @@ print(f"trained in {time.perf_counter() - start:.1f} s; loss over the last 100 s
 
 
 # %%
+lesson.section()
+
+
 def predict_noise(model, x, t: int, labels=None, guidance: float | None = None):
     """eps_theta(x, t). With ``guidance`` s (classifier-free guidance, below):
     eps_uncond + s (eps_cond - eps_uncond), both from one batched call."""
@@ -250,6 +256,9 @@ lesson.save(fig, "ddpm_trajectories.png")
 
 
 # %%
+lesson.section()
+
+
 def ddim_sample(model, n: int, steps: int, labels=None, guidance=None, keep_path: bool = False):
     times = np.linspace(T - 1, 0, steps).round().astype(int)       # e.g. 99, 94, ..., 0
     with torch.no_grad():
@@ -308,6 +317,7 @@ lesson.save(fig, "sampler_densities.png")
 # conditional and the unconditional prediction together.)
 
 # %%
+lesson.section()
 torch.manual_seed(lesson.seed + 1)
 conditional = Denoiser(HIDDEN, num_classes=2)
 train(conditional, COND_STEPS, drop_labels=0.2, label="conditional step")
@@ -354,6 +364,7 @@ lesson.save(fig, "guidance.png")
 #   number at sampling time trading diversity for faithfulness to the class.
 
 # %%
+lesson.section()
 lesson.summary(noise_mmd=round(noise_mmd, 5), floor_mmd=round(floor_mmd, 5), ddpm_mmd=round(ddpm_mmd, 5),
                ddim20_mmd=round(ddim20_mmd, 5), ddim10_mmd=round(ddim10_mmd, 5), noise_hist=round(noise_hist, 4),
                floor_hist=round(floor_hist, 4), ddpm_hist=round(ddpm_hist, 4), ddim20_hist=round(ddim20_hist, 4),

@@ -23,17 +23,17 @@ import time
 import tracemalloc
 
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import adding_problem
 from tinynn.viz import plot_curves, plot_graph, plot_image_row, plot_scaling
 
 lesson = Lesson(18, "beyond attention", full_takes="about 10 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 np.random.seed(lesson.seed)
 
 # %% [markdown]
@@ -53,6 +53,7 @@ np.random.seed(lesson.seed)
 # gradient g_t = dL/dh_t + a_{t+1} g_{t+1} is the same recurrence run backward in time.
 
 # %%
+lesson.section()
 B, T_SCAN, D = 8, (2048 if FULL else 512), 32
 a = torch.rand(B, T_SCAN, D, requires_grad=True)     # decays in (0, 1)
 b = torch.randn(B, T_SCAN, D, requires_grad=True)
@@ -115,6 +116,7 @@ print(f"forward + backward: loop {loop_seconds * 1000:.0f} ms, parallel scan {sc
 # (straight at T = 256, the signal through 128 steps of decay is too faint to start learning from).
 
 # %%
+lesson.section()
 SCHEDULE = [(64, 250), (256, 600)] if FULL else [(64, 250)]      # (sequence length, training steps)
 T_TASK = SCHEDULE[-1][0]
 WIDTH, LAYERS = 16, 1
@@ -209,6 +211,7 @@ lesson.save(fig, "adding_problem.png")
 # NumPy's buffers). On log-log axes T^2 is a line of slope 2, T is a line of slope 1.
 
 # %%
+lesson.section()
 LENGTHS = [64, 128, 256, 512, 1024, 2048, 4096] if FULL else [64, 128, 256, 512]
 ssm_layer = nn.SelectiveSSM(WIDTH, d_state=8)
 attention_layer = nn.MultiheadAttention(WIDTH, 2, batch_first=True)
@@ -253,6 +256,7 @@ lesson.save(plot_scaling(LENGTHS, {k: v["MB"] for k, v in costs.items()}, "peak 
 # plain MLP can learn nothing about unlabelled nodes: all it knows must come through the edges.
 
 # %%
+lesson.section()
 FRIENDS = {0: [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 17, 19, 21, 31], 1: [2, 3, 7, 13, 17, 19, 21, 30],
            2: [3, 7, 8, 9, 13, 27, 28, 32], 3: [7, 12, 13], 4: [6, 10], 5: [6, 10, 16], 6: [16], 8: [30, 32, 33],
            9: [33], 13: [33], 14: [32, 33], 15: [32, 33], 18: [32, 33], 19: [33], 20: [32, 33], 22: [32, 33],
@@ -335,6 +339,7 @@ lesson.save(plot_graph(edge_index, predictions["GCN"], highlight=train_nodes, wr
 # NeRF uses fixed octaves instead, sin(2^k pi v) and cos(2^k pi v): `nn.FrequencyEncoding`.
 
 # %%
+lesson.section()
 SIZE = 64 if FULL else 48
 u, v = np.meshgrid(np.linspace(0, 1, SIZE), np.linspace(0, 1, SIZE))
 picture = np.where(u < 0.5, 0.5 + 0.5 * np.cos(60 * ((u - 0.5) ** 2 + (v - 0.5) ** 2)),  # rings, ever finer
@@ -395,6 +400,7 @@ lesson.save(plot_image_row(fits, title="a coordinate MLP fitting a picture"), "f
 # encoding (1500 steps, 64 x 64).
 
 # %%
+lesson.section()
 lesson.summary(scan_loop_max_difference=scan_difference, scan_speedup=loop_seconds / scan_seconds,
                adding_length=T_TASK, adding_selective_mse=results["selective SSM"],
                adding_time_invariant_mse=results["time-invariant SSM"], adding_attention_mse=results["attention"],

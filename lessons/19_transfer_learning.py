@@ -31,17 +31,17 @@ import copy
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits
 from tinynn.viz import plot_curves
 
 lesson = Lesson(19, "transfer learning and fine-tuning", full_takes="a few minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## Pretraining: digits 0-4
@@ -52,6 +52,7 @@ torch.manual_seed(lesson.seed)
 # classes, so unseen digits land on top of each other. Try it.)
 
 # %%
+lesson.section()
 x_train, y_train = load_digits("train")
 x_test, y_test = load_digits("test")
 labels_train, labels_test = y_train.numpy(), y_test.numpy()
@@ -109,6 +110,7 @@ print(f"pretrained on digits 0-4: held-out accuracy {pretrain_acc:.1%} (expect a
 #     from scratch   a random ConvNet, every layer at 1e-3
 
 # %%
+lesson.section()
 new_test = (x_test[labels_test >= 5], y_test[labels_test >= 5] - 5)
 METHODS = ("head only", "per-layer lr", "same lr", "from scratch")
 
@@ -199,6 +201,7 @@ lesson.save(fig, "transfer.png")
 # order (and, for contrast, the anti-curriculum: hardest first).
 
 # %%
+lesson.section()
 torch.manual_seed(lesson.seed)
 teacher = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
 fit(teacher, torch.optim.Adam(teacher.parameters(), lr=1e-2), x_train, y_train, steps=300, batch=256)
@@ -259,6 +262,7 @@ lesson.save(fig, "curriculum.png")
 # stage schedule is one more hyperparameter to tune, and it can hurt, as here.
 
 # %%
+lesson.section()
 k_small = budgets[1 if FULL else 0]
 lesson.summary(pretrain_accuracy=round(pretrain_acc, 4),
                few_shot_k=k_small, pretrained_30_steps=round(float(np.mean(

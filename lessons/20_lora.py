@@ -31,17 +31,17 @@ import tempfile
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits
 from tinynn.viz import plot_curves
 
 lesson = Lesson(20, "LoRA", full_takes="about 3 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -50,6 +50,7 @@ rng = np.random.default_rng(lesson.seed)
 # and `lora_B` train. With B = 0 its output equals the base layer's exactly.
 
 # %%
+lesson.section()
 base = nn.Linear(64, 64)
 adapted = nn.LoRALinear(base, r=4, lora_alpha=8)
 print(adapted)
@@ -66,6 +67,7 @@ print(f"trainable {trainable} = r (in + out) = 4 * 128 of {total} (the frozen 64
 # 0-4 only, it has never seen a 5.
 
 # %%
+lesson.section()
 x_train, y_train = load_digits("train")
 x_test, y_test = load_digits("test")
 old_train = np.flatnonzero(y_train.numpy() < 5)
@@ -142,6 +144,7 @@ print(f"pretrained on digits 0-4: held-out accuracy {pretrain_acc:.1%} (expect a
 # - **full fine-tuning**: every weight trains (with a smaller learning rate, to keep what it knew).
 
 # %%
+lesson.section()
 per_class = 60 if FULL else 30
 new_train = np.concatenate([rng.choice(np.flatnonzero(y_train.numpy() == c), per_class, replace=False)
                             for c in range(5, 10)])
@@ -182,11 +185,11 @@ for method, res in results.items():
 lora_model = models["lora"]
 adapter_params = sum(p.numel() for n, p in lora_model.named_parameters() if "lora_" in n)
 margin = results["full"]["accuracy"] - results["lora"]["accuracy"]
+nn.print_trainable_parameters(lora_model)
 print(f"LoRA {results['lora']['accuracy']:.1%} vs full fine-tuning {results['full']['accuracy']:.1%}: "
       f"{100 * margin:+.1f} points, training {results['lora']['fraction']:.1%} of the parameters "
       f"(adapters alone {adapter_params:,} = {adapter_params / nn.count_parameters(lora_model)[1]:.1%}). "
       f"Expect about 79/78% quick (head only about 59%), 84/87% full (head only about 71%)")
-nn.print_trainable_parameters(lora_model)
 
 # %% [markdown]
 # ## The rank sweep
@@ -195,6 +198,7 @@ nn.print_trainable_parameters(lora_model)
 # task needs has very low rank.
 
 # %%
+lesson.section()
 ranks = [1, 2, 4, 8, 16] if FULL else [1, 4, 16]
 sweep = {}
 for r in ranks:
@@ -214,6 +218,7 @@ for r, (acc, count) in sweep.items():
 # modules back: a model with the pretrained architecture and state-dict keys, and no adapter cost.
 
 # %%
+lesson.section()
 lora_model.eval()
 probe = test_set[0][:64]
 with torch.no_grad():
@@ -229,7 +234,7 @@ with torch.no_grad():
 print(f"merge_and_unload: {type(plain.encoder.layers[0].self_attn).__name__} again, "
       f"state-dict keys as pretrained: {list(plain.state_dict()) == list(pretrained.state_dict())}, "
       f"max |difference| {unload_diff:.1e}")
-nn.unmerge_lora(lora_model)
+lora_model = nn.unmerge_lora(lora_model)  # the adapters apart again, for the next section
 
 # %% [markdown]
 # ## Adapter-only checkpoints
@@ -238,6 +243,7 @@ nn.unmerge_lora(lora_model)
 # LoRA-wrapped copy of the pretrained model reproduces the fine-tuned one.
 
 # %%
+lesson.section()
 adapter_state = nn.lora_state_dict(lora_model)
 adapter_state.update({f"head.{k}": v for k, v in lora_model.head.state_dict().items()})
 with tempfile.TemporaryDirectory() as folder:
@@ -260,6 +266,7 @@ print(f"checkpoint: adapters + head {adapter_bytes / 1024:.1f} KiB vs full model
 # query projection, next to LoRA's (rank 4 at most by construction).
 
 # %%
+lesson.section()
 E = D
 w_pre = pretrained.encoder.layers[0].self_attn.in_proj_weight.detach().numpy()[:E]
 w_full = models["full"].encoder.layers[0].self_attn.in_proj_weight.detach().numpy()[:E]

@@ -25,18 +25,18 @@ import tracemalloc
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits
 from tinynn.nn.lora import apply_lora, count_parameters
 from tinynn.quant import NF4_LEVELS, int4_levels, memory_report, prepare_qlora, quantize, quantize_model
 
 lesson = Lesson(21, "quantization and QLoRA", full_takes="about 2.5 minutes")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 np.random.seed(lesson.seed)
 
 # %% [markdown]
@@ -47,6 +47,7 @@ np.random.seed(lesson.seed)
 # theirs (nn.Linear's default init is uniform, which changes which 4-bit format wins; see below).
 
 # %%
+lesson.section()
 x_train, y_train = load_digits("train")
 x_test, y_test = load_digits("test")
 x_train, x_test = x_train.reshape(-1, 64), x_test.reshape(-1, 64)
@@ -116,6 +117,7 @@ print(f"float32 model: test accuracy {float_accuracy:.3f}  (expect about 0.97)")
 # as int8 too (in blocks of 256, after subtracting their mean), about 0.127 bit per weight.
 
 # %%
+lesson.section()
 weight = model.fc2.weight.detach()
 w_rms = weight.pow(2).mean().sqrt().item()
 variants = [("int8", 64, False), ("int8_asym", 64, False), ("int4", weight.numel(), False), ("int4", 64, False),
@@ -149,6 +151,7 @@ print(f"on uniformly distributed weights instead: int4 rms error {uniform_err['i
 # near zero while the outer levels are rarely used; NF4 puts its levels where the weights are.
 
 # %%
+lesson.section()
 blocks = weight.reshape(-1, 64)
 normalised = (blocks / blocks.abs().max(1, keepdim=True).values).reshape(-1).numpy()
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
@@ -169,6 +172,7 @@ lesson.save(fig, "weight_histogram_levels.png")
 # kept, and each forward dequantizes the weight on the fly. No retraining: we only measure.
 
 # %%
+lesson.section()
 ptq = {}
 for format in ("int8", "int8_asym", "int4", "nf4"):
     quantized = quantize_model(model, format=format, block_size=64)
@@ -199,6 +203,9 @@ print(memory_report(qlora_template))
 # `tracemalloc` sees them), including activations and temporaries.
 
 # %%
+lesson.section()
+
+
 def transpose(x):
     return x.reshape(-1, 8, 8).transpose(1, 2).reshape(-1, 64)
 
@@ -300,6 +307,7 @@ lesson.save(fig, "qlora_memory_accuracy.png")
 # matched full fine-tuning with 4.5% of its trainable parameters and 1/13 of its training memory.
 
 # %%
+lesson.section()
 lesson.summary(
     float_accuracy=round(float_accuracy, 4),
     ptq_accuracy={k: round(v, 4) for k, v in ptq.items()},

@@ -25,18 +25,18 @@ import tracemalloc
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
 import tinynn.nn as nn
 import tinynn.nn.functional as F
 from tinynn.amp import GradScaler, autocast, bfloat16_finfo, round_to_bfloat16
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import load_digits
 from tinynn.utils.checkpoint import checkpoint_sequential
 
 lesson = Lesson(22, "mixed precision and memory", full_takes="about 1 minute")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 # %% [markdown]
 # ## Three formats: range against precision
@@ -53,6 +53,7 @@ torch.manual_seed(lesson.seed)
 # `round_to_bfloat16(x)` rounds float32 values to the nearest bfloat16.
 
 # %%
+lesson.section()
 f16 = np.finfo(np.float16)
 print(f"{'':10s}{'max':>11s}{'smallest normal':>17s}{'smallest':>11s}{'eps':>11s}")
 print(f"{'float32':10s}{np.finfo(np.float32).max:11.3g}{np.finfo(np.float32).tiny:17.3g}"
@@ -100,6 +101,9 @@ print(f"largest relative error inside float16's normal range: {err16[(values.num
 # weight held in float16 (1 + 1e-4 is 1 in float16); in float32 they add up.
 
 # %%
+lesson.section()
+
+
 class Dense(nn.Module):
     """y = x W + b, written with @ so that each matrix product shows up on its own."""
 
@@ -137,6 +141,7 @@ print(f"x @ W: {product.dtype}   x @ W + b: {out.dtype}   loss: {loss.dtype}   "
 # S), and doubles S after `growth_interval` clean steps.
 
 # %%
+lesson.section()
 images, _ = load_digits("train")
 images = images.reshape(len(images), -1)              # (N, 64), pixels in [0, 1]
 SIZES = [64, 32, 8, 32, 64]
@@ -222,6 +227,7 @@ lesson.save(fig, "loss_scaling.png")
 # S = 2^16 shifts the whole histogram right by 16 binades, into the range.
 
 # %%
+lesson.section()
 g = np.abs(runs["float32"]["grads"])
 g = g[g > 0]
 flushed = float(np.mean(g < 2.0**-25))           # rounds to 0 in float16
@@ -252,6 +258,7 @@ lesson.save(fig, "gradient_histogram.png")
 # one more forward pass. Python's `tracemalloc` sees NumPy's allocations, so we can measure.
 
 # %%
+lesson.section()
 DEPTH, WIDTH, ROWS = 36, 32, 1024
 torch.manual_seed(lesson.seed)
 deep = nn.Sequential(*[nn.Sequential(nn.Linear(WIDTH, WIDTH), nn.Tanh()) for _ in range(DEPTH)])
@@ -313,6 +320,7 @@ lesson.save(fig, "checkpointing.png")
 # gradient arrays alive, as in a steady training loop) and compare.
 
 # %%
+lesson.section()
 tracemalloc.start()
 torch.manual_seed(lesson.seed)
 mlp_sizes = [256, 512, 512, 512, 10]
@@ -350,6 +358,7 @@ print(f"estimate {estimate / 2**20:.2f} MiB, measured peak {measured_peak / 2**2
 # * parameters + gradients + Adam state + activations predicts the measured peak.
 
 # %%
+lesson.section()
 lesson.summary(
     mse_float32=final["float32"], mse_float16_unscaled=final["float16"],
     mse_float16_scaled=final["float16 + GradScaler"],

@@ -33,15 +33,15 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import Lesson, Progress
 
 import tinynn as torch
+from tinynn.course import Lesson, Progress
 from tinynn.datasets import CharTokenizer, fables
 from tinynn.models import GPT, GPTConfig
 
 lesson = Lesson(23, "running on a GPU", full_takes="about 5 minutes with a GPU")
-FULL = lesson.full
 torch.manual_seed(lesson.seed)
+FULL = lesson.full
 
 GPU = torch.cuda.is_available()
 if GPU:
@@ -61,6 +61,7 @@ devices = ["cpu", "cuda"] if GPU else ["cpu"]
 # in a different order).
 
 # %%
+lesson.section()
 text = fables(n_chars=40_000, seed=lesson.seed)
 tok = CharTokenizer(text)
 ids = np.array(tok.encode(text), dtype=np.int64)
@@ -103,6 +104,7 @@ if GPU:
 # step ends with `synchronize()`; otherwise we would time the queueing, not the work.
 
 # %%
+lesson.section()
 
 
 def time_steps(config, device, batch_size, steps):
@@ -166,6 +168,7 @@ lesson.save(fig, "cpu_vs_gpu_step_time.png")
 # and generates text from it, all on the GPU.
 
 # %%
+lesson.section()
 big_ms = None
 if FULL and GPU:
     config = GPTConfig(vocab_size=tok.vocab_size, block_size=256, n_layer=6, n_head=6, n_embd=384)

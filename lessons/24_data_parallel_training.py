@@ -40,16 +40,18 @@ import tinynn as torch
 import tinynn.distributed as dist
 import tinynn.nn as nn
 import tinynn.nn.functional as F
+from tinynn.course import Lesson
 from tinynn.datasets import spirals
 from tinynn.utils.data import DistributedSampler
 
 parser = argparse.ArgumentParser(add_help=False)
 parser.add_argument("--worker", action="store_true")   # set when mpiexec starts this file as a rank
 parser.add_argument("--result")                        # where rank 0 writes what it measured
-parser.add_argument("--full", action="store_true")
-parser.add_argument("--seed", type=int, default=0)
 args, _ = parser.parse_known_args()
-WORKER, FULL, SEED = args.worker, args.full, args.seed
+WORKER = args.worker
+# the workers' Lesson is quiet: only the parent prints the lesson's text and saves figures
+lesson = Lesson(24, "data-parallel training", full_takes="about a minute", quiet=WORKER)
+FULL, SEED = lesson.full, lesson.seed
 
 RANKS = 4 if FULL else 2            # processes started by mpiexec
 PER_RANK_BATCH = 32                 # each rank's share of one step's batch
@@ -65,6 +67,7 @@ LR = 0.03
 # float64 so that "identical" can mean identical to rounding (about 1e-15), not "close".
 
 # %%
+lesson.section()
 X, Y = spirals(N, n_classes=3, noise=0.03, seed=SEED)
 X = X.double()
 
@@ -93,6 +96,9 @@ def make_model(seed: int, width: int = WIDTH, depth: int = 3) -> nn.Module:
 
 
 # %%
+lesson.section()
+
+
 def batches_of(order, size):
     return [order[i:i + size] for i in range(0, len(order), size)]
 
@@ -170,6 +176,9 @@ def accuracy(model: nn.Module) -> float:
 
 
 # %%
+lesson.section()
+
+
 def time_gradient_allreduce(repeats: int):
     """Seconds per gradient reduction and per DDP step: one allreduce per tensor against one bucket."""
     deep = make_model(seed=SEED, width=32, depth=16)
@@ -210,6 +219,9 @@ def time_gradient_allreduce(repeats: int):
 
 
 # %%
+lesson.section()
+
+
 def zero_experiment(rank: int, world: int, steps: int):
     """Plain Adam under DDP against ZeRO-1 Adam under DDP: parameters and state bytes per rank."""
     results = {}
@@ -244,6 +256,9 @@ def zero_experiment(rank: int, world: int, steps: int):
 
 
 # %%
+lesson.section()
+
+
 def worker_main():
     dist.init_process_group("mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -282,6 +297,9 @@ if WORKER:
 
 
 # %%
+lesson.section()
+
+
 def simulate_ranks(world: int):
     model = make_model(seed=SEED)
     optimizer = make_optimizer(model.parameters())
@@ -336,21 +354,24 @@ def simulate_ranks(world: int):
 # ## Launch the workers (or simulate them)
 
 # %%
-from _common import Lesson  # noqa: E402  (the parent only: workers print nothing of their own)
-
-lesson = Lesson(24, "data-parallel training", full_takes="about a minute")
+lesson.section()
 mpi_ready = dist.is_available() and dist.find_mpiexec() is not None
-if mpi_ready:
+if mpi_ready and lesson.script is not None:  # mpiexec starts the workers from the lesson's file
     with tempfile.TemporaryDirectory() as folder:
         result_file = pathlib.Path(folder) / "result.json"
-        command = dist.mpiexec_command(RANKS, __file__, "--worker", "--result", str(result_file),
+        command = dist.mpiexec_command(RANKS, lesson.script, "--worker", "--result", str(result_file),
                                        "--seed", str(SEED), *(["--full"] if FULL else []))
-        print(f"launching {RANKS} processes: mpiexec -n {RANKS} python {pathlib.Path(__file__).name} --worker ...")
+        print(f"launching {RANKS} processes: mpiexec -n {RANKS} python {lesson.script.name} --worker ...")
         sys.stdout.flush()
         started = time.perf_counter()
         subprocess.run(command, check=True)  # the workers' progress lines appear as they run
         print(f"  the {RANKS} workers finished in {time.perf_counter() - started:.1f} s")
         result = json.loads(result_file.read_text())
+elif mpi_ready:
+    print("In a notebook there is no lesson file for mpiexec to start (run `python "
+          f"lessons/24_data_parallel_training.py` for real processes): simulating {RANKS} ranks in this "
+          "one process instead. The numbers below come from the simulation.")
+    result = simulate_ranks(RANKS)
 else:
     print("MPI is not available here (needs `pip install mpi4py mpich`, then mpiexec): simulating "
           f"{RANKS} ranks in this one process instead. The numbers below come from the simulation.")
@@ -368,6 +389,7 @@ else:
 # themselves never differ at all, because they all apply the same averaged gradient.
 
 # %%
+lesson.section()
 first, last = result["step_differences"][0], result["step_differences"][-1]
 print(f"\n{result['world']} ranks ({result['mode']}), {N} examples, global batch {RANKS * PER_RANK_BATCH}")
 print(f"  max |parameter difference| against one process after step 1: {first:.1e}   (expect about 1e-15)")
@@ -400,6 +422,7 @@ lesson.save(fig, "identical_training.png")
 # state: each rank keeps about 1/W of it.
 
 # %%
+lesson.section()
 timings = result["allreduce_seconds"]
 if timings:
     ratio = timings["per_parameter"] / timings["bucketed"]
@@ -458,6 +481,7 @@ lesson.save(fig, "communication_and_memory.png")
 # 0.99, bucketing is several times faster, and each rank holds about a quarter of Adam's state.
 
 # %%
+lesson.section()
 lesson.summary(mode=result["mode"], world=result["world"], first_step_difference=first,
                max_parameter_difference=result["max_parameter_difference"],
                spread_across_ranks=result["spread_across_ranks"], accuracy=round(result["accuracy"], 4),

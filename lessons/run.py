@@ -1,6 +1,12 @@
-"""List the lessons, or run one by number: ``python lessons/run.py`` / ``python lessons/run.py 0``.
+"""List the lessons, run one by number, or write them all as notebooks.
 
-Extra arguments are passed on to the lesson (e.g. ``--full``).
+    python lessons/run.py                      # the list
+    python lessons/run.py 0 [--full]           # run lesson 0 (extra arguments go to the lesson)
+    python lessons/run.py --notebooks DIR      # every lesson and exercise as a Jupyter notebook in DIR
+
+Notebooks need the ``notebooks`` extra: ``pip install -e ".[notebooks]"`` (jupytext, nbformat,
+nbclient, ipykernel). In a notebook, full mode is chosen in its first code cell or with the
+environment variable TINYNN_FULL=1.
 """
 from __future__ import annotations
 
@@ -19,13 +25,36 @@ def lessons() -> dict:
     return found
 
 
+def exercises() -> list:
+    """The exercises' student files, ``exercises/eNN_name.py``."""
+    return sorted((HERE / "exercises").glob("e[0-9][0-9]_*.py"))
+
+
+def write_notebooks(folder: str) -> int:
+    try:
+        from tinynn.course.notebooks import write_notebooks as write
+        written = write(list(lessons().values()), exercises(), folder)
+    except ImportError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"wrote {len(written)} notebooks into {folder}: lessons as NN_name.ipynb, exercises in exercises/")
+    print(f"open them with: jupyter lab {folder}   (full mode: see each lesson's first code cell)")
+    return 0
+
+
 def main(argv: list) -> int:
     available = lessons()
     if not argv or argv[0] in ("-h", "--help", "list"):
-        print("tinynn lessons (run one with: python lessons/run.py NUMBER [--full]):")
+        print("tinynn lessons (run one with: python lessons/run.py NUMBER [--full]; "
+              "as notebooks: python lessons/run.py --notebooks DIR):")
         for number, path in available.items():
             print(f"  {number:2d}  {path.stem[3:].replace('_', ' ')}")
         return 0
+    if argv[0] == "--notebooks":
+        if len(argv) != 2:
+            print("usage: python lessons/run.py --notebooks DIR", file=sys.stderr)
+            return 2
+        return write_notebooks(argv[1])
     try:
         number = int(argv[0])
     except ValueError:

@@ -38,7 +38,7 @@ def test_data_parallel_lesson(tmp_path):
 @pytest.mark.skipif(not MPI_READY, reason="without MPI the test above already runs the simulation")
 def test_data_parallel_lesson_without_mpi_simulates_the_ranks(tmp_path):
     (script,) = sorted(LESSONS.glob("24_*.py"))
-    code = (f"import sys, runpy; sys.modules['mpi4py'] = None; sys.path.insert(0, {str(LESSONS)!r}); "
+    code = (f"import sys, runpy; sys.modules['mpi4py'] = None; "
             f"sys.argv = [{str(script)!r}, '--figures', {str(tmp_path)!r}]; "
             f"runpy.run_path({str(script)!r}, run_name='__main__')")
     env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")

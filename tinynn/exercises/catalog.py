@@ -51,6 +51,28 @@ class Exercise:
             first = first.split(":", 1)[1].strip()
         return first.rstrip(".")
 
+    def _declared(self, name: str, default):
+        """A module-level constant of the source (LESSON, FORBIDDEN, PARTS), read without importing it."""
+        for node in ast.parse(self.source.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                return ast.literal_eval(node.value)
+        return default
+
+    @property
+    def lesson(self):
+        """The lesson the exercise belongs to (``LESSON`` in the source), or None."""
+        return self._declared("LESSON", None)
+
+    @property
+    def forbidden(self) -> list:
+        """Library callables the student's code may not use (``FORBIDDEN``): they do the exercise's work."""
+        return list(self._declared("FORBIDDEN", []))
+
+    @property
+    def parts(self) -> dict:
+        """What this exercise contributes to the milestones (``PARTS``): part name -> name in the file."""
+        return dict(self._declared("PARTS", {}))
+
     @property
     def functions(self) -> list:
         """The student's functions: the ones that hold a solution fence."""

@@ -36,13 +36,18 @@ import numpy as np
 import tinynn
 from .compare import difference
 
-__all__ = ["CheckResult", "Grader", "Mismatch", "NotDone", "StudentError", "numeric_gradient", "on_arrays"]
+__all__ = ["CheckResult", "ForbiddenUse", "Grader", "Mismatch", "NotDone", "StudentError", "numeric_gradient",
+           "on_arrays"]
 
 PASS, FAIL, NOT_DONE, ERROR = "pass", "fail", "not_done", "error"
 
 
 class Mismatch(Exception):
     """A check failed: the message says what differs, where, and (if it can guess) why."""
+
+
+class ForbiddenUse(Mismatch):
+    """The student's code called the library's own implementation of what the exercise asks for."""
 
 
 class NotDone(Exception):
@@ -59,6 +64,11 @@ class CheckResult:
     function: str   # the student's function the check is about
     status: str     # "pass", "fail", "not_done" or "error"
     message: str = ""
+    points: float = 1.0   # what the check is worth; earned only when it passes
+
+    @property
+    def earned(self) -> float:
+        return self.points if self.status == PASS else 0.0
 
 
 # Errors students often meet, and what to do about them (matched against "Type: message").
@@ -67,6 +77,7 @@ _EXCEPTION_HINTS = (
     ("can't call numpy() on a tensor that requires grad", "use tensor.detach().numpy()"),
     ("not align", "check the shapes in the docstring: a missing or extra transpose?"),
     ("could not be broadcast", "check the shapes in the docstring: a missing transpose or reshape?"),
+    ("do not broadcast", "check the shapes in the docstring: a missing transpose or reshape?"),
     ("must return Tensors", "wrap NumPy results with tinynn.tensor(...) before returning them"),
     ("'NoneType'", "something returned None: a missing return statement?"),
 )
@@ -140,6 +151,7 @@ class Grader:
 
     def __init__(self, student_file: str | None = None, seed: int = 0):
         self.results: list[CheckResult] = []
+        self.in_student_code = 0   # > 0 while the student's code runs (integrity.py's tripwires read it)
         self.rng = np.random.default_rng(seed)   # fixed inputs: the same file always gets the same grade
         self.student_file = os.path.realpath(student_file) if student_file else None
 
@@ -152,8 +164,8 @@ class Grader:
 
     # -------------------------------------------------------------- checks
     @contextlib.contextmanager
-    def check(self, name: str, function: str):
-        """Run the block as one check named ``name`` about the student's ``function``."""
+    def check(self, name: str, function: str, points: float = 1.0):
+        """Run the block as one check named ``name`` about the student's ``function``, worth ``points``."""
         status, message = PASS, ""
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -174,11 +186,12 @@ class Grader:
                 message += f". Hint: your file has no '{function.split('.')[0]}' (renamed or deleted?)"
         except Exception as exc:  # the student's code raised where the grader called it indirectly
             status, message = ERROR, describe_exception(exc, self.student_file)
-        self.results.append(CheckResult(name, function, status, message))
+        self.results.append(CheckResult(name, function, status, message, float(points)))
 
     def call(self, fn, *args, what: str | None = None, **kwargs):
         """Call the student's ``fn``; its exceptions become NotDone or StudentError."""
         what = what or getattr(fn, "__qualname__", getattr(fn, "__name__", "your code"))
+        self.in_student_code += 1
         try:
             return fn(*args, **kwargs)
         except NotImplementedError as exc:
@@ -187,6 +200,8 @@ class Grader:
             raise
         except Exception as exc:
             raise StudentError(describe_exception(exc, self.student_file, what)) from None
+        finally:
+            self.in_student_code -= 1
 
     # -------------------------------------------------------------- comparisons
     def expect(self, what: str, got, expected, **options) -> None:

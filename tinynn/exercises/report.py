@@ -9,8 +9,10 @@ Text (failures in full, unfinished functions one line each, a last line that say
       todo  Sigmoid.forward: not done yet (NotImplementedError: exercise 01: Sigmoid.forward) [3 checks]
     exercise 01 failed: 4 of 9 checks passed (2 failed, 3 not done yet)
 
-JSON: ``{"exercise": "01", "passed": false, "checks_passed": 4, "checks_total": 9, "checks": [...]}``
-with each check's name, function, status ("pass", "fail", "not_done", "error") and message.
+JSON: ``{"exercise": "01", "passed": false, "points": 4.0, "max_points": 9.0, "checks": [...]}``
+with each check's name, function, status ("pass", "fail", "not_done", "error"), message and points.
+``to_gradescope()`` gives Gradescope's autograder ``results.json`` layout. ``failure`` is set when the
+grading process itself did not finish ("timeout", "crash", "exit"; see sandbox.py).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .grading import ERROR, FAIL, NOT_DONE, PASS, CheckResult
 
-__all__ = ["Report"]
+__all__ = ["Report", "gradescope_results", "import_failure"]
 
 _MARK = {PASS: "ok  ", FAIL: "FAIL", ERROR: "ERR ", NOT_DONE: "todo"}
 
@@ -32,6 +34,26 @@ class Report:
     title: str
     file: str
     results: list = field(default_factory=list)   # CheckResult, in the order the checks ran
+    failure: str | None = None                     # "timeout", "crash" or "exit" when the process did not finish
+
+    @property
+    def points(self) -> float:
+        return sum(r.earned for r in self.results)
+
+    @property
+    def max_points(self) -> float:
+        return sum(r.points for r in self.results)
+
+    @property
+    def status(self) -> str:
+        """One word for a gradebook: passed, failed, not_done, timeout, crash, exit."""
+        if self.failure:
+            return self.failure
+        if self.passed:
+            return "passed"
+        if all(r.status == NOT_DONE for r in self.results):
+            return "not_done"
+        return "failed"
 
     @property
     def passed(self) -> bool:
@@ -49,11 +71,12 @@ class Report:
 
     def summary(self) -> str:
         total, passed = len(self.results), self.count(PASS)
+        points = f"{self.points:g} of {self.max_points:g} points"
         if self.passed:
-            return f"exercise {self.number} passed: {passed} of {total} checks"
+            return f"exercise {self.number} passed: {passed} of {total} checks, {points}"
         parts = [f"{n} {label}" for n, label in ((self.count(FAIL), "failed"), (self.count(ERROR), "raised an error"),
                                                   (self.count(NOT_DONE), "not done yet")) if n]
-        return f"exercise {self.number} failed: {passed} of {total} checks passed ({', '.join(parts)})"
+        return f"exercise {self.number} failed: {passed} of {total} checks passed ({', '.join(parts)}), {points}"
 
     def to_text(self) -> str:
         lines = [f"exercise {self.number}: {self.title}", f"file: {self.file}"]
@@ -81,18 +104,47 @@ class Report:
             "title": self.title,
             "file": self.file,
             "passed": self.passed,
+            "status": self.status,
+            "points": self.points,
+            "max_points": self.max_points,
             "checks_passed": self.count(PASS),
             "checks_total": len(self.results),
             "not_done": self.not_done_functions(),
             "summary": self.summary(),
-            "checks": [{"name": r.name, "function": r.function, "status": r.status, "message": r.message}
-                       for r in self.results],
+            "checks": [{"name": r.name, "function": r.function, "status": r.status, "message": r.message,
+                        "points": r.points} for r in self.results],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        results = [CheckResult(c["name"], c["function"], c["status"], c["message"], c.get("points", 1.0))
+                   for c in data["checks"]]
+        report = cls(data["exercise"], data["name"], data["title"], data["file"], results)
+        report.failure = data.get("status") if data.get("status") in ("timeout", "crash", "exit") else None
+        return report
+
+    def gradescope_tests(self) -> list:
+        """One Gradescope test per check (name, score, max_score, status, output)."""
+        return [{"name": f"{self.number} {r.function}: {r.name}", "score": r.earned, "max_score": r.points,
+                 "status": "passed" if r.status == PASS else "failed", "output": r.message}
+                for r in self.results]
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
 
 def import_failure(number: str, name: str, title: str, file: str, message: str) -> Report:
-    """The report for a file that does not even import: one failed check saying why."""
-    return Report(number, name, title, file, [CheckResult("your file imports", "(the file)", ERROR, message)])
+    """The report for a file that does not even import: one failed check, worth the whole exercise."""
+    from .catalog import find
+    from .sandbox import max_points
+
+    return Report(number, name, title, file,
+                  [CheckResult("your file imports", "(the file)", ERROR, message, max_points(find(number)))])
+
+
+def gradescope_results(reports: list, output: str = "") -> dict:
+    """Gradescope's ``results.json``: the total score, and one test per check of every report."""
+    tests = [test for report in reports for test in report.gradescope_tests()]
+    return {"score": sum(r.points for r in reports), "max_score": sum(r.max_points for r in reports),
+            "output": output or "\n".join(r.summary() for r in reports), "visibility": "visible",
+            "stdout_visibility": "visible", "tests": tests}
