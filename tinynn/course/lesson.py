@@ -113,8 +113,21 @@ class Lesson:
 
             display(Image(filename=str(path)))
 
+    def exercises(self) -> list:
+        """The exercises that belong to this lesson (``python -m tinynn.exercises list`` has them all)."""
+        from tinynn.exercises.catalog import all_exercises
+
+        return [e for e in all_exercises() if e.lesson == self.number]
+
     def summary(self, **numbers) -> None:
-        """Print the headline numbers as one JSON line (the tests read it) and the run time."""
+        """Print this lesson's exercises, then the headline numbers as one JSON line (the tests read it)
+        and the run time."""
+        exercises = self.exercises()
+        if exercises and not self.quiet:
+            print(f"\nWrite it yourself: exercise{'s' if len(exercises) > 1 else ''} for this lesson "
+                  f"(python -m tinynn.exercises show NN; the files are in lessons/exercises/)")
+            for exercise in exercises:
+                print(f"  {exercise.number}  {exercise.title}")
         numbers["seconds"] = round(time.perf_counter() - self.started, 2)
         print("summary: " + json.dumps(numbers, sort_keys=True))
 
