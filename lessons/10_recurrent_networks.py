@@ -16,11 +16,6 @@
 # longer-trained character model (about 5 minutes).
 
 # %%
-import os
-
-# set before NumPy loads: this lesson multiplies small matrices, and extra BLAS threads only wait
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 import time
 
 import numpy as np

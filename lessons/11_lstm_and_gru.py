@@ -16,11 +16,6 @@
 # (the adding problem with T = 100) and longer training (about 4 minutes).
 
 # %%
-import os
-
-# set before NumPy loads: this lesson multiplies small matrices, and extra BLAS threads only wait
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 import matplotlib.pyplot as plt
 import numpy as np
 

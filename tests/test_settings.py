@@ -43,13 +43,29 @@ def test_determinism_and_matmul_precision_are_recorded_and_checked():
         tinynn.set_float32_matmul_precision("low")
 
 
-def test_thread_counts(monkeypatch):
+@pytest.fixture
+def blas_restored(monkeypatch):
+    """Give back NumPy's BLAS threads and tinynn's thread policy as they were."""
+    from tinynn import threads
+
+    before = threads.blas_threads()
+    monkeypatch.setattr(threads.policy, "active", threads.policy.active)
+    monkeypatch.setattr(threads.policy, "next_check", threads.policy.next_check)
     monkeypatch.setitem(settings._threads, "intra", None)
+    yield threads
+    if before is not None:
+        threads.set_blas_threads(before)
+
+
+def test_thread_counts(blas_restored):
     assert tinynn.get_num_threads() >= 1
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # without threadpoolctl the BLAS threads stay as they are
+        warnings.simplefilter("ignore")   # where NumPy's BLAS is not found, its threads stay as they are
         tinynn.set_num_threads(1)
     assert tinynn.get_num_threads() == 1
+    if blas_restored.blas_info() is not None:
+        assert blas_restored.blas_threads() == 1            # the BLAS library itself now runs on one thread
+    assert blas_restored.policy.active is False             # and tinynn no longer adapts it
     with pytest.raises(RuntimeError, match="positive"):
         tinynn.set_num_threads(0)
     tinynn.set_num_interop_threads(2)

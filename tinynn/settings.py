@@ -8,6 +8,8 @@ import functools
 import os
 import warnings
 
+from . import threads
+
 __all__ = [
     "are_deterministic_algorithms_enabled", "compile", "get_float32_matmul_precision", "get_num_interop_threads",
     "get_num_threads", "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
@@ -81,34 +83,29 @@ _threads = {"intra": None, "interop": 1}
 def set_num_threads(n: int) -> None:
     """The number of threads NumPy's BLAS uses for matrix products (tinynn's only parallel work).
 
-    Needs ``threadpoolctl`` (``pip install threadpoolctl``) to change the BLAS library's threads at run
-    time; without it the number is recorded and a warning says the BLAS threads are unchanged (set
-    OPENBLAS_NUM_THREADS before starting Python instead).
+    By default tinynn fits the BLAS threads to the cores other programs leave free (``tinynn.threads``:
+    all of them on a quiet machine, one on a busy one); ``set_num_threads`` fixes the number instead,
+    as OMP_NUM_THREADS or OPENBLAS_NUM_THREADS in the environment do. Where NumPy's BLAS library is not
+    found (macOS's Accelerate, an unknown BLAS) the number is recorded and a warning says the BLAS
+    threads are unchanged.
     """
     n = int(n)
     if n < 1:
         raise RuntimeError(f"set_num_threads: expected a positive number of threads, got {n}")
     _threads["intra"] = n
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        warnings.warn("set_num_threads: threadpoolctl is not installed, so NumPy's BLAS keeps its threads "
-                      "(pip install threadpoolctl, or set OPENBLAS_NUM_THREADS before starting Python)", stacklevel=2)
-        return
-    threadpool_limits(limits=n, user_api="blas")
+    threads.policy.stop()
+    if not threads.set_blas_threads(n):
+        warnings.warn("set_num_threads: NumPy's BLAS library was not found, so its threads stay as they are "
+                      "(set OPENBLAS_NUM_THREADS or OMP_NUM_THREADS before starting Python instead)", stacklevel=2)
 
 
 def get_num_threads() -> int:
-    """The BLAS threads set with ``set_num_threads``, else what the BLAS library uses (the CPU count
-    if that cannot be read)."""
+    """The BLAS threads set with ``set_num_threads``, else the threads NumPy's BLAS runs with now (the
+    environment's setting or the CPU count where that cannot be read)."""
     if _threads["intra"] is not None:
         return _threads["intra"]
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return _env_threads()
-    counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
-    return max(counts) if counts else _env_threads()
+    now = threads.blas_threads()
+    return now if now is not None else _env_threads()
 
 
 def _env_threads() -> int:

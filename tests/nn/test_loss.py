@@ -231,6 +231,22 @@ def test_regression_modules_and_legacy_reduction_arguments():
         F.mse_loss(a, b[0])
 
 
+def test_mse_is_one_fused_op_where_it_can_be_and_composite_elsewhere():
+    a, b = leaf(rand(3, 4, seed=1)), leaf(rand(3, 4, seed=2))
+    for reduction in ("mean", "sum"):
+        loss = F.mse_loss(a, b, reduction=reduction)
+        assert type(loss.grad_fn).__name__ == "SquaredError" and loss.dtype == a.dtype
+    f32 = F.mse_loss(a.float(), b.float())
+    assert f32.dtype == tinynn.float32 and type(f32.grad_fn).__name__ == "SquaredError"
+    assert type(F.mse_loss(a, b, reduction="none").grad_fn).__name__ != "SquaredError"
+    assert type(F.mse_loss(a.float(), b).grad_fn).__name__ != "SquaredError"      # float64 target: promoted
+    with pytest.warns(UserWarning, match="different to the input size"):
+        broadcast = F.mse_loss(a, b[:1])                                         # broadcast: composite
+    assert_close(broadcast, ((a.detach().numpy() - b.detach().numpy()[:1]) ** 2).mean())
+    check_gradients(lambda x: F.mse_loss(x, b[:1].detach().expand(3, 4), reduction="sum"), a.detach().numpy())
+    assert F.mse_loss(tinynn.zeros(0), tinynn.zeros(0)).isnan()                   # empty: nan, as in PyTorch
+
+
 # ---------------------------------------------------------------------------- binary cross-entropy
 @needs_torch
 @pytest.mark.parametrize("reduction", REDUCTIONS)

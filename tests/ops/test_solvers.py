@@ -110,7 +110,9 @@ def test_determinants_match_torch():
     spd = a @ np.swapaxes(a, -1, -2)
     assert_matches_torch(tinynn.logdet, torch.logdet, spd)
     assert_matches_torch(lambda a: a.det(), lambda a: a.det(), a)
-    assert_matches_torch(tinynn.linalg.det, torch.linalg.det, SINGULAR)
+    # not compared at an exactly singular matrix: PyTorch's gradient there depends on its LAPACK's
+    # rounding (the cofactors on one machine, zeros on another); tinynn's is the cofactor matrix,
+    # checked exactly by test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix
 
 
 def test_determinant_values_and_edge_cases():

@@ -14,11 +14,13 @@ another op, ``(leaf_tensor, None)`` for a leaf, ``None`` for inputs that need no
 """
 from __future__ import annotations
 
+import time
 import weakref
 
 import numpy as np
 
 from .. import backend
+from ..threads import policy as _blas_policy
 from ..tensor import Tensor
 from . import grad_mode
 from . import anomaly
@@ -34,6 +36,7 @@ _INPUT, _OUTPUT, _CONSTANT = 0, 1, 2
 # runs in (float16 for matmuls, float32 for losses; ``tinynn/amp/policy.py`` has the lists).
 # Outside autocast every op pays one attribute read for it.
 _thread = grad_mode.state
+_clock = time.monotonic
 
 
 def autocast_off() -> bool:
@@ -224,6 +227,9 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        now = _clock()
+        if now >= _blas_policy.next_check:   # every 0.3 s: fit NumPy's BLAS threads to the free cores
+            _blas_policy.check(now)
         hook = _thread.autocast_hook
         if hook is not None:
             args = hook(cls, args)

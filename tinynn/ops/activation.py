@@ -43,6 +43,8 @@ def _mask(condition: Tensor, like: Tensor) -> Tensor:
 class Pointwise(Op):
     """y = f(x) elementwise. Subclasses give ``value_and_slope`` (arrays) and ``slope`` (tensors)."""
 
+    array_backward = True   # grad * d runs on raw arrays unless a graph of the backward is wanted
+
     @staticmethod
     def value_and_slope(xp, x, *params):
         """(f(x), f'(x)) as arrays of x's dtype."""

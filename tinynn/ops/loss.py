@@ -1,4 +1,5 @@
-"""Fused losses: softmax cross-entropy in one op, and the log-sigmoid that BCE-with-logits uses.
+"""Fused losses: softmax cross-entropy in one op, the log-sigmoid that BCE-with-logits uses, and the
+squared error of mse_loss.
 
 Cross-entropy. x: (N, C, d1, ...) logits, class axis 1 (unbatched (C,) input is made (1, C) by
 the caller). At each position the loss is a weighted sum of log-probabilities:
@@ -42,7 +43,7 @@ from .indexing import where
 from .reduce import log_softmax, softmax, sum as sum_of
 from .unary import log, sigmoid
 
-__all__ = ["binary_cross_entropy_pointwise", "cross_entropy_fused", "log_sigmoid"]
+__all__ = ["binary_cross_entropy_pointwise", "cross_entropy_fused", "log_sigmoid", "squared_error"]
 
 
 class CrossEntropy(Op):
@@ -272,3 +273,39 @@ def _clamped_log(v, xp):
 def binary_cross_entropy_pointwise(x: Tensor, y: Tensor) -> Tensor:
     """The unreduced, unweighted binary cross-entropy of probabilities ``x`` against targets ``y``."""
     return BinaryCrossEntropy.apply(x, y)
+
+
+class SquaredError(Op):
+    """The summed or mean squared error in one op (mse_loss with reduction 'sum' or 'mean').
+
+        loss = s * sum_i (x_i - t_i)^2,       s = 1 ('sum') or 1 / n ('mean', n = number of elements)
+        dloss/dx = 2 s (x - t) * g,           dloss/dt = -dloss/dx
+
+    x and t have one shape and dtype (the caller broadcasts or promotes otherwise). One node instead
+    of four (subtract, square, sum, divide): on a small model the loss was a third of a training step.
+    The backward is plain arithmetic, so it runs on raw arrays for a first derivative and on Tensors
+    (differentiable again) under ``create_graph=True``.
+    """
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, target, mean):
+        xp = array_module_of(x)
+        d = x - target
+        total = (d * d).sum()
+        ctx.scale = 2.0 / d.size if mean else 2.0
+        ctx.save_for_backward(x, target)
+        return xp.asarray(total / d.size if mean else total, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target = ctx.saved_tensors
+        need_x, need_target = ctx.needs_input_grad[:2]
+        dx = (x - target) * (grad * ctx.scale)
+        return (dx if need_x else None), (-dx if need_target else None), None
+
+
+def squared_error(x: Tensor, target: Tensor, mean: bool) -> Tensor:
+    """mean((x - target)^2) or sum((x - target)^2) of two tensors of one shape and dtype."""
+    return SquaredError.apply(x, target, mean)

@@ -25,7 +25,7 @@ import numpy as np
 from ...backend import array_module_of
 from ...dtypes import DTypeNotImplementedError
 from ...ops.indexing import gather, where
-from ...ops.loss import binary_cross_entropy_pointwise, cross_entropy_fused, log_sigmoid
+from ...ops.loss import binary_cross_entropy_pointwise, cross_entropy_fused, log_sigmoid, squared_error
 from ...tensor import Tensor
 
 __all__ = [
@@ -88,8 +88,13 @@ def _weighted(loss: Tensor, weight: Tensor | None, reduction: str, name: str, we
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """Squared error (input - target)^2; with ``weight`` (input's shape) the mean is weighted."""
-    d = input - _paired(input, target, "mse_loss")
-    return _weighted(d * d, weight, legacy_reduction(size_average, reduce, reduction), "mse_loss", True)
+    target = _paired(input, target, "mse_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if (weight is None and reduction in ("mean", "sum") and target.shape == input.shape
+            and target.dtype == input.dtype and input.dtype.kind == "f" and input.numel()):
+        return squared_error(input, target, reduction == "mean")   # one fused op (ops/loss.py)
+    d = input - target
+    return _weighted(d * d, weight, reduction, "mse_loss", True)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
