@@ -86,9 +86,7 @@ def test_backend_switches_programs_set():
     assert isinstance(tinynn.backends.cpu.get_cpu_capability(), str)
 
 
-def test_onnx_imports_and_says_what_it_cannot_do():
+def test_onnx_imports_without_exporting():
     import tinynn.onnx
 
-    assert tinynn.onnx.is_in_onnx_export() is False
-    with pytest.raises(NotImplementedError, match="not implemented in tinynn yet"):
-        tinynn.onnx.export(tinynn.nn.Linear(1, 1), tinynn.ones(1, 1), "model.onnx")
+    assert tinynn.onnx.is_in_onnx_export() is False   # the export itself is tested in tests/onnx

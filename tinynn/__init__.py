@@ -40,6 +40,7 @@ from .sparse import (  # noqa: F401,E402
     layout, sparse_bsc, sparse_bsr, sparse_coo, sparse_coo_tensor, sparse_csc, sparse_csr, spmm, strided,
 )
 from .serialization import load, save  # noqa: F401,E402
+from . import deploy  # noqa: F401,E402  (deployment checkpoints: weights + what rebuilds the model)
 from . import backends, onnx, testing  # noqa: F401,E402  (torch.backends, torch.onnx, torch.testing)
 from . import func, hub  # noqa: F401,E402  (torch.func, torch.hub)
 from .settings import (  # noqa: F401,E402

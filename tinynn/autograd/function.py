@@ -34,7 +34,8 @@ _INPUT, _OUTPUT, _CONSTANT = 0, 1, 2
 # ``tinynn.amp.autocast`` while an autocast region is active in this thread, None otherwise: a
 # function ``hook(op_class, args) -> args`` casting an op's floating inputs to the precision the op
 # runs in (float16 for matmuls, float32 for losses; ``tinynn/amp/policy.py`` has the lists).
-# Outside autocast every op pays one attribute read for it.
+# Outside autocast every op pays one attribute read for it. ``_thread.trace_hook`` likewise: None
+# unless ``tinynn.onnx.export`` is recording this thread's ops (``hook(op_class, args, kwargs, result)``).
 _thread = grad_mode.state
 _clock = time.monotonic
 
@@ -263,6 +264,9 @@ class Op(Node):
             source = args[0]
             for r in (result,) if single else result:
                 _share_view(r, source)
+        trace = _thread.trace_hook   # set by tinynn.onnx.export while it records the ops (onnx/trace.py)
+        if trace is not None:
+            trace(cls, args, kwargs, result)
         return result
 
     @staticmethod

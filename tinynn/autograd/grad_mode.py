@@ -17,6 +17,7 @@ class _ThreadState(threading.local):
     enabled = True          # operations record the graph
     inference = False       # inside inference_mode
     autocast_hook = None    # set by tinynn.amp.autocast inside an autocast region of this thread
+    trace_hook = None       # set by tinynn.onnx.export while it records this thread's ops
 
 
 state = _ThreadState()

@@ -31,10 +31,10 @@ import math
 
 import numpy as np
 
-from ...backend import array_module_of
 from ...creation import ones, zeros
 from ...ops import cat, matmul
 from ...ops.attention import attention_weights
+from ...ops.indexing import where
 from ...ops.padding import pad_constant
 from ...ops.rearrange import repeat_interleave
 from ...tensor import Tensor
@@ -288,9 +288,8 @@ def _additive_mask(mask: Tensor | None, name: str, dtype) -> Tensor | None:
         return None
     if not isinstance(mask, Tensor):
         raise TypeError(f"{name} should be a Tensor or None, got {type(mask).__name__}")
-    if mask.dtype == bool:
-        xp = array_module_of(mask._data)
-        return Tensor._make(xp.where(mask._data, dtype.type(_NEG_INF), dtype.type(0.0)))
+    if mask.dtype == bool:  # an op (not raw array math), so that tinynn.onnx.export records it
+        return where(mask, dtype.type(_NEG_INF), dtype.type(0.0))
     if mask.dtype.kind != "f":
         raise RuntimeError(f"only bool and floating types of {name} are supported, got {mask.dtype}")
     return mask
