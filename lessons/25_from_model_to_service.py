@@ -313,7 +313,7 @@ def call(port: int, method: str, path: str, body=None, content_type: str = "appl
 def start_service(model_file: pathlib.Path, log_file: pathlib.Path):
     """``python -m tinynn.serve model_file`` on 127.0.0.1 as a subprocess; returns (process, port) once /health answers."""
     port = free_port()
-    tinynn_root = str(pathlib.Path(torch.__file__).resolve().parents[1])   # the server imports this very tinynn
+    tinynn_root = str(pathlib.Path(torch.__path__[0]).resolve().parent)   # the server imports this very tinynn
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (tinynn_root, os.environ.get("PYTHONPATH")) if p))
     command = [sys.executable, "-m", "tinynn.serve", str(model_file), "--host", "127.0.0.1", "--port", str(port),
                "--no-access-log"]
