@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from . import backend, dtypes
-from .ops.dims import normalize_shape
+from .dims import normalize_shape
 from .tensor import Tensor
 
 
@@ -351,6 +351,14 @@ def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bo
     if isinstance(data, Tensor):
         data = data.detach()
     return tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new(self: Tensor, *args, **kwargs) -> Tensor:
+    """The legacy ``x.new(...)``: ``x.new(2, 3)`` (uninitialised), ``x.new(data)`` or ``x.new()``
+    (empty), with x's dtype and device. Prefer ``x.new_empty`` / ``x.new_tensor``."""
+    kwargs.setdefault("dtype", self._data.dtype)
+    kwargs.setdefault("device", self.device)
+    return Tensor(*(args or (0,)), **kwargs)
 
 
 class Size(tuple):

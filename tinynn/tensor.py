@@ -4,14 +4,17 @@ A tensor wraps a raw array (``numpy.ndarray``, or ``cupy.ndarray`` on a GPU) in 
 When it ``requires_grad``, the operations applied to it record a graph: each result keeps
 ``grad_fn``, the node that made it, and ``backward()`` walks that graph to fill ``.grad``.
 
-The mathematical methods (``exp``, ``sum``, ``reshape``, ...) live in ``tinynn.ops`` and are
-attached to the class in ``tinynn/ops/methods.py``; this file holds what a tensor *is*.
+The mathematical methods (``exp``, ``sum``, ``reshape``, ...), the conversions (``to``, ``float``,
+...) and the in-place writes (``fill_``, ``x[i] = v``, ``add_``, ...) live in ``tinynn.ops`` and are
+attached to the class in ``tinynn/ops/methods.py``; this file holds what a tensor *is*, and imports
+nothing from the ops (which import it).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import backend, dtypes
+from .dims import wrap_dim
 
 
 class Tensor:
@@ -165,7 +168,7 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return self._data.shape
-        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+        return self._data.shape[wrap_dim(dim, self._data.ndim, "size")]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -180,7 +183,7 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
+        return strides if dim is None else strides[wrap_dim(dim, self._data.ndim, "stride")]
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -309,20 +312,6 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
-    def __deepcopy__(self, memo):
-        """A copy of a leaf tensor (and its .grad); tensors inside a graph cannot be deep-copied."""
-        if self.grad_fn is not None:
-            raise RuntimeError(
-                "only tensors created explicitly by the user (graph leaves) support deepcopy; "
-                "use .detach().clone() for a copy of a result"
-            )
-        new = _new(type(self))
-        _init(new, self._data.copy(), self._requires_grad)
-        memo[id(self)] = new
-        if self.grad is not None:
-            new.grad = self.grad.__deepcopy__(memo)
-        return new
-
     def __reduce_ex__(self, protocol):
         """Pickling (``pickle``, ``copy.copy``) keeps the numbers, the class and requires_grad, as in
         PyTorch; a result inside a graph is refused (the graph cannot travel with it)."""
@@ -347,234 +336,11 @@ class Tensor:
             return self.item().__format__(spec)
         return repr(self).__format__(spec)
 
-    # ------------------------------------------------------------------ device and dtype
-    def to(self, *args, dtype=None, device=None, copy: bool = False, non_blocking: bool = False) -> "Tensor":
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
-        device, dtype = parse_to_args(args, device, dtype)
-        result = self
-        if device is not None:
-            from .ops.convert import to_device
-
-            result = to_device(result, backend.as_device(device))
-        if dtype is not None:
-            from .ops.convert import to_dtype
-
-            result = to_dtype(result, dtypes.to_dtype(dtype))
-            if isinstance(dtype, dtypes.EmulatedDType):  # bfloat16: float32 storage, values rounded
-                from .amp.bfloat16 import round_to_bfloat16
-
-                result = round_to_bfloat16(result)
-        if copy and result is self:
-            result = self.clone()
-        return result
-
-    def cpu(self) -> "Tensor":
-        return self.to(device="cpu")
-
-    def pin_memory(self, device=None) -> "Tensor":
-        """Itself: tinynn does not page-lock host memory (CuPy copies from ordinary memory just as
-        well), so ``x.pin_memory().to("cuda", non_blocking=True)`` works as an ordinary copy."""
-        return self
-
-    def is_pinned(self, device=None) -> bool:
-        return False
-
+    # ------------------------------------------------------------------ memory
     def data_ptr(self) -> int:
         """The address of the first element (NumPy's or CuPy's data pointer)."""
         data = self._data
         return int(data.data.ptr) if hasattr(data.data, "ptr") else int(data.__array_interface__["data"][0])
-
-    def new(self, *args, **kwargs) -> "Tensor":
-        """The legacy ``x.new(...)``: ``x.new(2, 3)`` (uninitialised), ``x.new(data)`` or ``x.new()``
-        (empty), with x's dtype and device. Prefer ``x.new_empty`` / ``x.new_tensor``."""
-        kwargs.setdefault("dtype", self._data.dtype)
-        kwargs.setdefault("device", self.device)
-        if not args:
-            args = (0,)
-        return Tensor(*args, **kwargs)
-
-    def cuda(self, device=None) -> "Tensor":
-        return self.to(device="cuda" if device is None else backend.device("cuda", _cuda_index(device)))
-
-    def type(self, dtype=None, non_blocking: bool = False):
-        """With no argument, PyTorch's legacy type name (``'tinynn.FloatTensor'``); else ``to(dtype)``,
-        where ``dtype`` may also be a legacy type (``tinynn.LongTensor``) or its name ("torch.LongTensor")."""
-        if dtype is None:
-            name = _LEGACY_TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)
-            prefix = "tinynn.cuda." if self.is_cuda else "tinynn."
-            return f"{prefix}{name}"
-        from .tensor_types import dtype_of_type_name
-
-        legacy = dtype_of_type_name(dtype)
-        if legacy is not None:
-            return self.to(legacy[1]).to(legacy[0])
-        return self.to(dtype)
-
-    def float(self) -> "Tensor":
-        return self.to(dtypes.float32)
-
-    def double(self) -> "Tensor":
-        return self.to(dtypes.float64)
-
-    def half(self) -> "Tensor":
-        return self.to(dtypes.float16)
-
-    def bfloat16(self) -> "Tensor":
-        """Values rounded to bfloat16, kept in float32 storage (see ``tinynn.bfloat16``)."""
-        return self.to(dtypes.bfloat16)
-
-    def long(self) -> "Tensor":
-        return self.to(dtypes.int64)
-
-    def int(self) -> "Tensor":
-        return self.to(dtypes.int32)
-
-    def bool(self) -> "Tensor":
-        return self.to(dtypes.bool)
-
-    def byte(self) -> "Tensor":
-        return self.to(dtypes.uint8)
-
-    # ------------------------------------------------------------------ in place
-    def _assign_result(self, result: "Tensor", name: str) -> "Tensor":
-        """Make ``self`` hold ``result``, the out-of-place value of an in-place op on ``self``.
-
-        Outside the graph, the numbers are written into self's memory (views see them).
-        In the graph, self's history is rebased onto result's node, as PyTorch's in-place ops do:
-        a tensor that shares memory with none takes over result's array; a view, or a base with
-        views, gets the numbers written into its memory and its base a copy-slices step
-        (``ops/inplace_views.py``), so that every view and the base see the new numbers and
-        their gradients.
-        """
-        if result.shape != self._data.shape:
-            raise RuntimeError(
-                f"{name}: the result of shape {tuple(result.shape)} doesn't match the in-place "
-                f"tensor's shape {tuple(self._data.shape)}"
-            )
-        if dtypes.category(result.dtype) > dtypes.category(self._data.dtype):
-            raise RuntimeError(f"{name}: result type {result.dtype} can't be cast to the desired output type {self._data.dtype}")
-        if result.grad_fn is None:
-            try:
-                self._data[...] = result._data
-            except ValueError as err:
-                raise RuntimeError(f"{name}: cannot write into this tensor ({err}); clone() it first") from None
-        else:
-            if result.dtype != self._data.dtype:
-                from .ops.convert import to_dtype
-
-                result = to_dtype(result, self._data.dtype)
-            if self._shares_memory_with_views():
-                from .ops.inplace_views import write_and_rebase
-
-                write_and_rebase(self, result)
-                self._bump_version()
-                return self
-            self._data = result._data
-            self.grad_fn = result.grad_fn
-            self._output_nr = result._output_nr
-            self._requires_grad = True
-        self._bump_version()
-        return self
-
-    def _check_inplace(self, name: str) -> "Tensor":
-        """The tensor an in-place op should compute from: self, or a snapshot of its graph position."""
-        if not _grad_enabled():
-            return self
-        if self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
-                "wrap it in `with tinynn.no_grad():` (as optimizers do) or use the out-of-place op"
-            )
-        if self._shares_memory_with_views():
-            # the result will be written into this memory: the snapshot keeps the old numbers
-            return Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn, self._output_nr)
-        if self.grad_fn is None:
-            return self
-        # A snapshot: the old position in the graph with the old array. The in-place result
-        # replaces self's array rather than writing into it, so the snapshot's numbers survive.
-        return Tensor._make(self._data, True, self.grad_fn, self._output_nr)
-
-    def _shares_memory_with_views(self) -> bool:
-        """A view of another tensor, or a tensor with live views: in-place results go into the memory."""
-        if self._base is not None:
-            return True
-        if not self._views:
-            return False
-        from .ops.inplace_views import live_views
-
-        return bool(live_views(self))
-
-    def _inplace(self, name: str, fn, *args, **kwargs) -> "Tensor":
-        source = self._check_inplace(name)
-        return self._assign_result(fn(source, *args, **kwargs), name)
-
-    def _inplace_view(self, name: str, fn, *args) -> "Tensor":
-        """``t_()``, ``unsqueeze_()``, ...: self becomes ``fn(self, *args)``, a view of its own memory
-        with a new shape (and, in the graph, that view's place in it)."""
-        if _grad_enabled() and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation.")
-        source = Tensor._make(self._data, self._requires_grad, self.grad_fn, self._output_nr)
-        result = fn(source, *args)
-        self._data = result._data
-        self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
-        return self
-
-    def zero_(self) -> "Tensor":
-        return self.fill_(0)
-
-    def fill_(self, value) -> "Tensor":
-        return self._write_all("fill_", value)
-
-    def copy_(self, src, non_blocking: bool = False) -> "Tensor":
-        if not isinstance(src, Tensor):
-            src = Tensor._make(np.asarray(src))
-        return self._write_all("copy_", src.to(device=self.device))
-
-    def _write_all(self, name: str, value) -> "Tensor":
-        """Overwrite every element with ``value`` (broadcast): the body of fill_ and copy_."""
-        in_graph = _grad_enabled() and (
-            self.grad_fn is not None or (isinstance(value, Tensor) and value._requires_grad)
-        )
-        if in_graph:
-            from .ops.indexing import index_put
-
-            return self._inplace(name, index_put, Ellipsis, value)
-        self._check_inplace(name)
-        try:
-            self._data[...] = value._data if isinstance(value, Tensor) else value
-        except ValueError as err:
-            raise RuntimeError(f"{name}: {err}") from None
-        self._bump_version()
-        return self
-
-    def __setitem__(self, index, value) -> None:
-        from .ops.indexing import index_put, to_index_key
-
-        needs_graph = _grad_enabled() and (
-            self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
-        )
-        if needs_graph:
-            self._inplace("__setitem__", index_put, index, value)
-            return
-        if isinstance(value, Tensor):
-            value = value._data
-        try:
-            self._data[to_index_key(index, self._data)] = value
-        except ValueError as err:
-            raise RuntimeError(f"__setitem__: {err}") from None
-        self._bump_version()
-
-
-def parse_to_args(args, device=None, dtype=None):
-    """(device, dtype) from the positional arguments of ``to()``: a device, a dtype, or a tensor."""
-    for arg in args:
-        if isinstance(arg, Tensor):
-            device, dtype = arg.device, arg.dtype
-        elif isinstance(arg, (str, backend.device)):
-            device = arg
-        else:
-            dtype = arg
-    return device, dtype
 
 
 class _RemovableHandle:
@@ -587,19 +353,6 @@ class _RemovableHandle:
 
 
 _new = object.__new__
-
-_LEGACY_TYPE_NAMES = {
-    "float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor", "uint8": "ByteTensor",
-    "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor",
-    "bool": "BoolTensor",
-}
-
-
-def _grad_enabled() -> bool:
-    # imported here: tinynn.autograd's modules import this file, so it cannot import them first
-    from .autograd import grad_mode
-
-    return grad_mode.state.enabled
 
 
 def _rebuild_tensor(cls, array, requires_grad: bool, device: str) -> Tensor:
@@ -621,17 +374,3 @@ def _init(t: Tensor, array, requires_grad: bool = False, grad_fn=None, output_nr
     t._views = None
     t._retains_grad = False
     t._hooks = None
-
-
-def _wrap_dim(dim: int, ndim: int, name: str) -> int:
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(
-            f"{name}: dimension out of range (expected to be in range of [{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})"
-        )
-    return dim % max(ndim, 1)
-
-
-def _cuda_index(device) -> int:
-    if isinstance(device, int):
-        return device
-    return backend.device(device).index or 0

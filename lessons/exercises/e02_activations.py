@@ -52,7 +52,7 @@ You write (the grader checks each on several shapes, extreme values, float32 and
      dtype), saving the mask (x > 0) as a Tensor of x's dtype; backward multiplies grad by it.
 
 This is how tinynn's own ops are built (tinynn/autograd/function.py); the library's versions are
-``tinynn.sigmoid``, ``tinynn.tanh`` and ``tinynn.relu`` in tinynn/ops/unary.py, and the grader
+``tinynn.sigmoid``, ``tinynn.tanh`` and ``tinynn.relu`` in tinynn/ops/activation.py, and the grader
 compares with them. Using them (or the Tensor methods ``.sigmoid()``, ``.tanh()``, ``.relu()``)
 inside your code fails the check: here you write them.
 """

@@ -40,8 +40,8 @@ node edge_index[1, e] (the target i). An undirected graph lists both directions.
    and wrap it with ``tinynn.tensor(P, dtype=x.dtype)``.
 
 You write ``edge_index_to_adjacency``, ``normalized_adjacency`` (NumPy arrays, keep a float input's
-dtype) and ``gcn_layer``. The grader compares them with ``tinynn.nn.graph.to_dense_adjacency``,
-``normalized_adjacency`` and ``tinynn.nn.GCNConv`` (tinynn/nn/graph.py) and checks the layer's gradients
+dtype) and ``gcn_layer``. The grader compares them with ``tinynn.nn.gnn.to_dense_adjacency``,
+``normalized_adjacency`` and ``tinynn.nn.GCNConv`` (tinynn/nn/gnn.py) and checks the layer's gradients
 against finite differences (float64) on directed and undirected graphs, repeated edges, an isolated
 node, weighted edges, one node, and a single output feature.
 """
@@ -52,9 +52,9 @@ import numpy as np
 import tinynn
 
 LESSON = 18
-FORBIDDEN = ["tinynn.nn.GCNConv", "tinynn.nn.graph.GCNConv", "tinynn.nn.normalized_adjacency",
-             "tinynn.nn.graph.normalized_adjacency", "tinynn.nn.to_dense_adjacency",
-             "tinynn.nn.graph.to_dense_adjacency"]
+FORBIDDEN = ["tinynn.nn.GCNConv", "tinynn.nn.gnn.GCNConv", "tinynn.nn.normalized_adjacency",
+             "tinynn.nn.gnn.normalized_adjacency", "tinynn.nn.to_dense_adjacency",
+             "tinynn.nn.gnn.to_dense_adjacency"]
 
 
 def edge_index_to_adjacency(edge_index: np.ndarray, num_nodes: int) -> np.ndarray:

@@ -238,3 +238,26 @@ def test_softmax2d_is_a_softmax_over_channels_and_matches_torch(shape):
     assert repr(nn.Softmax2d()) == "Softmax2d()"
     with pytest.raises(ValueError, match="Softmax2d: expected input to be 3D or 4D, got 2D instead"):
         nn.Softmax2d()(tinynn.randn(2, 3))
+
+
+def test_log_sigmoid_is_one_op_for_the_activation_and_the_losses():
+    """F.logsigmoid and the log-sigmoid inside binary_cross_entropy_with_logits are one op: the losses'
+    class only subclasses it (for autocast), so values and gradients agree to the bit, extremes included."""
+    from tinynn.ops.activation import LogSigmoid
+    from tinynn.ops.loss import LossLogSigmoid, log_sigmoid
+
+    assert issubclass(LossLogSigmoid, LogSigmoid) and LossLogSigmoid.__dict__.keys() <= {"__module__", "__doc__",
+                                                                                          "__qualname__"}
+    z = np.array([-1e4, -40.0, -1.0, 0.0, 1.0, 40.0, 1e4])
+    a, b = tinynn.tensor(z, requires_grad=True), tinynn.tensor(z, requires_grad=True)
+    F.logsigmoid(a).sum().backward()
+    log_sigmoid(b).sum().backward()
+    np.testing.assert_array_equal(F.logsigmoid(a).detach().numpy(), log_sigmoid(b).detach().numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    assert F.logsigmoid(a)[0].item() == -1e4 and a.grad[0].item() == 1.0 and a.grad[-1].item() == 0.0
+
+
+def test_sigmoid_keeps_its_tiny_tail():
+    """The stable sigmoid gives e^x / (1 + e^x) for negative x, not 1 - (something rounding to 1)."""
+    y = tinynn.sigmoid(tinynn.tensor([-30.0, -100.0], dtype=tinynn.float64)).numpy()
+    assert_close(y, np.exp([-30.0, -100.0]) / (1 + np.exp([-30.0, -100.0])), rtol=1e-15, atol=0)

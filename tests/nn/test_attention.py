@@ -128,8 +128,8 @@ def test_sdpa_dropout_drops_and_rescales_weights():
 
 
 def test_attention_weights_op_second_order_and_both_backward_paths_agree():
-    """The fused op's backward has a graph path (for higher derivatives) and a raw-array path (plain
-    backward); both must give the same first derivatives, and the graph path must gradgradcheck."""
+    """The fused op's one backward formula runs on raw arrays (plain backward) and on Tensors (a graph,
+    for higher derivatives); both must give the same first derivatives, and the graph must gradgradcheck."""
     from tinynn.ops.attention import attention_weights
 
     q, k, mask = rand(2, 3, 4, seed=1), rand(5, 4, seed=2), rand(2, 1, 5, seed=3)  # k and mask broadcast

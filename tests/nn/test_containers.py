@@ -1,4 +1,4 @@
-"""Containers (tinynn/nn/containers.py): Sequential, ModuleList, ModuleDict, ParameterList and
+"""Containers (tinynn/nn/containers.py, parameter_containers.py): Sequential, ModuleList, ModuleDict, ParameterList and
 ParameterDict, each operation checked side by side with PyTorch's (keys, order, repr, results)."""
 from collections import OrderedDict
 

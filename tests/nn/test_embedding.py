@@ -7,7 +7,7 @@ import tinynn
 import tinynn.nn as nn
 import tinynn.nn.functional as F
 from tinynn.autograd import gradgradcheck
-from tinynn.nn.functional.embedding import scatter_add_rows
+from tinynn.ops.embedding import scatter_add_rows
 from tests.helpers import assert_close, assert_module_matches_torch, check_gradients, needs_torch, rand, torch
 
 INDICES = np.array([[0, 2, 2, 5], [1, 5, 5, 5]], dtype=np.int64)  # repeats, and row 3 and 4 unused

@@ -1,4 +1,4 @@
-"""Module.load_state_dict (tinynn/nn/module.py) against PyTorch: the returned (missing_keys,
+"""Module.load_state_dict (tinynn/nn/module_state.py) against PyTorch: the returned (missing_keys,
 unexpected_keys) named tuple and how it prints, strict=False, non-tensor values, assign=True."""
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""LoRA (tinynn/nn/lora.py): LoRALinear and LoRAMultiheadAttention (float64 gradchecks w.r.t. the
+"""LoRA (tinynn/nn/lora.py, lora_layers.py): LoRALinear and LoRAMultiheadAttention (float64 gradchecks w.r.t. the
 input and the adapters, the zero start, merge/unmerge round trips, errors, parity with a PyTorch
 re-implementation of the same formula on the same weights) and the whole-model helpers (apply_lora
 on nn.TransformerEncoder and on q_proj/v_proj models with exact parameter counts, trainable flags,

@@ -1,4 +1,4 @@
-"""RNN, LSTM, GRU and their cells (tinynn/nn/recurrent.py, tinynn/ops/recurrent.py): float64 gradchecks
+"""RNN, LSTM, GRU and their cells (tinynn/nn/recurrent.py, rnn_cells.py, tinynn/ops/recurrent.py): float64 gradchecks
 w.r.t. inputs, initial states and every weight; PyTorch parity through state_dict for each configuration
 (outputs, h_n, c_n, input/state/parameter gradients); the fused LSTM cell op; init, repr and errors."""
 import math

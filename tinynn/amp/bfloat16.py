@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..autograd.function import Op
-from ..dtypes import round_array_to_bfloat16
+from ..ops.bfloat16 import RoundToBFloat16
 from ..tensor import Tensor
 
 __all__ = ["bfloat16_finfo", "round_to_bfloat16"]
@@ -45,24 +44,6 @@ bfloat16_finfo = _BFloat16Info(
     bits=16, eps=2.0**-7, max=(2 - 2.0**-7) * 2.0**127, min=-(2 - 2.0**-7) * 2.0**127,
     tiny=2.0**-126, smallest_normal=2.0**-126, resolution=0.01, dtype="bfloat16",
 )
-
-
-class RoundToBFloat16(Op):
-    """y = x rounded to bfloat16 precision (in x's dtype);  dy/dx = 1, the gradient of a cast
-    (as ``x.to(torch.bfloat16)`` passes its gradient straight through)."""
-
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype.kind != "f":
-            raise TypeError(f"round_to_bfloat16: expected a floating tensor, got {x.dtype}")
-        # float64 goes through float32 first, as PyTorch's double -> bfloat16 conversion does
-        return round_array_to_bfloat16(x.astype("float32", copy=False)).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad
 
 
 def round_to_bfloat16(x: Tensor) -> Tensor:

@@ -28,7 +28,7 @@ float16 (PyTorch: float32). Recurrent cells are on neither list.
 """
 from __future__ import annotations
 
-from ..nn.functional.linear import Linear
+from ..ops.linear import Linear
 from ..ops import activation, arithmetic, attention, conv, linalg, loss, normalization, reduce, scan, trig, unary
 
 LOWER = "lower_precision_fp"
@@ -48,7 +48,7 @@ _LOWER_OPS = (linalg.Matmul, linalg.Einsum, Linear, conv.Convolution, conv.ConvI
 
 # cross_entropy, binary_cross_entropy, and the log-sigmoid that binary_cross_entropy_with_logits
 # and soft_margin_loss are built on (used by nothing else: F.logsigmoid has its own op)
-_LOSS_OPS = (loss.CrossEntropy, loss.BinaryCrossEntropy, loss.LogSigmoid)
+_LOSS_OPS = (loss.CrossEntropy, loss.BinaryCrossEntropy, loss.LossLogSigmoid)
 
 CPU_POLICY = {op: LOWER for op in _LOWER_OPS}
 CPU_POLICY.update({op: FP32 for op in _LOSS_OPS})

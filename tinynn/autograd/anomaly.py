@@ -5,42 +5,30 @@ created, and the engine checks each gradient it computes; the error names the op
 """
 from __future__ import annotations
 
+from .grad_mode import ModeSwitch, SetAtOnce
+
 enabled = False
 
 
-class detect_anomaly:
+class detect_anomaly(ModeSwitch):
     """Context manager (and decorator) turning anomaly detection on."""
 
     def __init__(self, check_nan: bool = True):
-        self.check_nan = check_nan
+        self.mode = self.check_nan = check_nan
 
-    def __enter__(self):
+    def current(self) -> bool:
+        return enabled
+
+    def apply(self, setting: bool) -> None:
         global enabled
-        self.prev = enabled
-        enabled = self.check_nan
-        return self
+        enabled = setting
 
-    def __exit__(self, *exc):
-        global enabled
-        enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self.check_nan):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def again(self):
+        return detect_anomaly(self.mode)
 
 
-class set_detect_anomaly(detect_anomaly):
+class set_detect_anomaly(SetAtOnce, detect_anomaly):
     """``set_detect_anomaly(True)`` as a function call or a context manager."""
-
-    def __init__(self, mode: bool):
-        global enabled
-        super().__init__(mode)
-        self.prev = enabled
-        enabled = bool(mode)
 
 
 def user_stack(limit: int = 8) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .. import backend
 from ..tensor import Tensor
 from . import anomaly, grad_mode
+from .unbroadcast import sum_to_shape
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
@@ -200,8 +201,6 @@ def _conform(node, index, g) -> Tensor:
         g = Tensor._make(g)
     shape, dtype = node.input_meta[index]
     if g._data.shape != shape:
-        from ..ops.shape import sum_to_shape
-
         try:
             g = sum_to_shape(g, shape)
         except ValueError:

@@ -51,10 +51,13 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
                       allow_unused=True, materialize_grads=True)
             for i, g in enumerate(gs):
                 rows[i].append(g)
-    from ..ops.join import stack
-
     jac = tuple(stack(row).reshape(tuple(out.shape) + tuple(x.shape)) for row, x in zip(rows, xs))
     return jac[0] if single else jac
+
+
+# torch.stack, for the Jacobian's rows. It is an op, and the ops sit above autograd (they import it),
+# so tinynn/ops/methods.py hands it over here when the ops load.
+stack = None
 
 
 def hessian(func, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False):

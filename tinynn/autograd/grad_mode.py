@@ -31,29 +31,74 @@ def is_inference_mode_enabled() -> bool:
     return state.inference
 
 
-class _GradMode:
-    """Sets the recording mode on entering and restores it on leaving; also a decorator."""
+class ModeSwitch:
+    """A mode set on entering a ``with`` block and restored on leaving it; also a decorator.
 
-    mode = True
+    Every switch (``no_grad``, ``inference_mode``, ``detect_anomaly``, ...) is this pattern: a
+    subclass says how to read its mode (``current``), how to set it (``apply``), what entering sets
+    (``target``) and how to make a fresh switch for each call of a decorated function (``again``).
+    """
+
+    def current(self):
+        raise NotImplementedError
+
+    def apply(self, setting) -> None:
+        raise NotImplementedError
+
+    def target(self):
+        return self.mode
+
+    def again(self) -> "ModeSwitch":
+        raise NotImplementedError
 
     def __enter__(self):
-        self.prev = state.enabled
-        state.enabled = self.mode
+        self.prev = self.current()
+        self.apply(self.target())
         return self
 
     def __exit__(self, *exc):
-        state.enabled = self.prev
+        self.apply(self.prev)
         return False
 
     def __call__(self, fn):
-        mode = self.mode
-
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            with self.again():
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+class SetAtOnce(ModeSwitch):
+    """The ``set_*`` form of a switch: the call itself sets the mode (``set_grad_enabled(False)``);
+    as a ``with`` block it restores the mode before the call on leaving; as a decorator it undoes the
+    call and sets the mode only while the function runs."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        super().__enter__()
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        self.__exit__()
+        return super().__call__(fn)
+
+
+class _GradMode(ModeSwitch):
+    """Sets the recording mode (``state.enabled``) on entering and restores it on leaving."""
+
+    mode = True
+
+    def current(self) -> bool:
+        return state.enabled
+
+    def apply(self, setting: bool) -> None:
+        state.enabled = setting
+
+    def again(self):
+        return set_grad_enabled(self.mode)
 
 
 class no_grad(_GradMode):
@@ -68,22 +113,11 @@ class enable_grad(_GradMode):
     mode = True
 
 
-class set_grad_enabled(_GradMode):
+class set_grad_enabled(SetAtOnce, _GradMode):
     """Turn recording on or off: as a function call (effective at once), a context manager or a decorator."""
 
-    def __init__(self, mode: bool):
-        self.mode = bool(mode)
-        super().__enter__()  # the function-call form takes effect immediately
 
-    def __enter__(self):
-        return self
-
-    def __call__(self, fn):
-        super().__exit__()  # used as a decorator: the constructor must not have changed the mode
-        return super().__call__(fn)
-
-
-class inference_mode:
+class inference_mode(ModeSwitch):
     """``no_grad`` for inference: ``with tinynn.inference_mode():`` or ``@tinynn.inference_mode()``.
 
     ``inference_mode(mode=True)``; ``inference_mode(False)`` does nothing (a way to switch it off
@@ -103,22 +137,14 @@ class inference_mode:
     def __init__(self, mode: bool = True):
         self.mode = bool(mode)
 
-    def __enter__(self):
-        self.prev = (state.enabled, state.inference)
-        if self.mode:
-            state.enabled, state.inference = False, True
-        return self
+    def current(self) -> tuple:
+        return state.enabled, state.inference
 
-    def __exit__(self, *exc):
-        state.enabled, state.inference = self.prev
-        return False
+    def apply(self, setting: tuple) -> None:
+        state.enabled, state.inference = setting
 
-    def __call__(self, fn):
-        mode = self.mode
+    def target(self) -> tuple:
+        return (False, True) if self.mode else self.prev
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def again(self):
+        return inference_mode(self.mode)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import creation, dtypes
 from ..autograd import enable_grad
-from ..ops.dims import normalize_shape
+from ..dims import normalize_shape
 from ..tensor import Tensor
 
 __all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]

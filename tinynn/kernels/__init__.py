@@ -9,9 +9,11 @@ its elementwise tail, in one launch:
     layer_norm.py  layer norm forward (mean, variance, affine) and backward, one block per row
     gelu.py        GELU's value and slope in one pass
 
-Each module has ``reference_*`` functions written with array operations (they run on NumPy or
-CuPy and are what the CPU uses) and the fused CuPy version used for CuPy arrays. Tests check one
-against the other. ``set_enabled(False)`` makes the GPU use the reference paths too.
+Each kernel implements a formula whose reference is the op's own array code, which runs on NumPy
+or CuPy and is what the CPU uses: ``Adam.step`` (optim/adam.py), ``Normalize`` (ops/normalization.py),
+``Gelu.value_and_slope`` (ops/activation.py). The ops call a kernel only for CuPy arrays (``use_fused``).
+``set_enabled(False)`` makes the GPU run the reference code too; tests/cuda/test_kernels.py checks
+each kernel's values and gradients against it.
 """
 from __future__ import annotations
 

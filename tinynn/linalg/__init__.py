@@ -29,7 +29,7 @@ from ..ops.tensor_products import linalg_cross as cross, multi_dot, vecdot  # no
 from ..ops.solvers import det, inv, inv_ex, slogdet, solve  # noqa: F401
 from ..ops.spectral import eigh, eigvalsh, linalg_svd as svd, svdvals  # noqa: F401
 from ..ops.triangular import solve_triangular  # noqa: F401
-from ..ops.dims import wrap_dim as _wrap_dim
+from ..dims import wrap_dim as _wrap_dim
 from ..tensor import Tensor as _Tensor
 
 LinAlgError.__module__ = __name__  # shown as tinynn.linalg.LinAlgError, like torch.linalg.LinAlgError

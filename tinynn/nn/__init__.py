@@ -1,7 +1,9 @@
 """tinynn.nn: modules (layers, losses, containers), ``functional``, ``init`` and ``utils``.
 
 Where each layer lives (one file per family, named as PyTorch's docs group them):
-``module`` Module - ``parameter`` Parameter - ``containers`` Sequential, ModuleList, ModuleDict -
+``module`` Module (with ``module_convert`` .to()/.float()/... and ``module_state`` state_dict) -
+``parameter`` Parameter - ``containers`` Sequential, ModuleList, ModuleDict -
+``parameter_containers`` ParameterList, ParameterDict -
 ``linear`` Linear, Bilinear, Identity, Flatten - ``embedding`` Embedding - ``dropout`` -
 ``activation`` - ``conv`` - ``pooling`` - ``normalization`` BatchNorm, LayerNorm, GroupNorm -
 ``loss`` - ``recurrent`` RNN, LSTM, GRU and their cells - ``attention`` MultiheadAttention -
@@ -12,11 +14,14 @@ Where each layer lives (one file per family, named as PyTorch's docs group them)
 ``distance`` CosineSimilarity, PairwiseDistance - ``lazy`` LazyLinear, LazyConv*, LazyBatchNorm*, LazyInstanceNorm* -
 ``rms_norm`` RMSNorm - ``local_response_norm`` LocalResponseNorm, CrossMapLRN2d - ``sync_batchnorm`` SyncBatchNorm -
 ``lp_pool`` LPPool1d/2d/3d - ``fractional_pool`` FractionalMaxPool2d/3d - ``channelshuffle`` ChannelShuffle -
-``embedding_bag`` EmbeddingBag - ``adaptive`` AdaptiveLogSoftmaxWithLoss (Softmax2d is in ``activation``).
+``embedding_bag`` EmbeddingBag - ``adaptive`` AdaptiveLogSoftmaxWithLoss (Softmax2d is in ``activation``) -
+``lora`` apply_lora and the whole-model LoRA functions, ``lora_layers`` LoRALinear, LoRAMultiheadAttention -
+``ssm`` linear_scan, DiagonalSSM, SelectiveSSM - ``gnn`` GCNConv and the graph layers.
 """
 from .module import Module  # noqa: F401
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from .containers import *  # noqa: F401,F403
+from .parameter_containers import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
@@ -33,7 +38,7 @@ from .transformer import *  # noqa: F401,F403
 from .transformer_decoder import *  # noqa: F401,F403
 from .lora import *  # noqa: F401,F403
 from .ssm import *  # noqa: F401,F403
-from .graph import *  # noqa: F401,F403
+from .gnn import *  # noqa: F401,F403
 from .fourier import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403

@@ -10,7 +10,7 @@ in log2(T) rounds of whole-array operations (the Hillis-Steele scan), instead of
 T small ones. A recurrent network (tanh(W h + U x)) has no such shortcut; a linear recurrence does,
 and that is why SSMs train as fast as a convolution yet run step by step at inference, like an RNN.
 
-    linear_scan(a, b, h0=None, reverse=False)   the fused, differentiable parallel scan
+    linear_scan(a, b, h0=None, reverse=False)   the differentiable parallel scan (op: ops/scan.py)
     DiagonalSSM(d_model, d_state)               a linear time-invariant SSM (S4D / S5 / LRU style)
     SelectiveSSM(d_model, d_state)              input-dependent step, B and C (Mamba's S6 layer)
 """
@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import math
 
-from ..autograd.function import Op
-from ..backend import array_module_of
 from ..ops.join import cat
 from ..ops.reduce import sum as reduce_sum
+from ..ops.scan import LinearScan
 from ..ops.shape import broadcast_tensors
 from ..autograd.grad_mode import no_grad
 from ..ops.unary import exp, expm1
@@ -33,74 +32,6 @@ from .module import Module
 from .parameter import Parameter
 
 __all__ = ["linear_scan", "DiagonalSSM", "SelectiveSSM"]
-
-
-def _scan_arrays(a, b, h0, reverse: bool):
-    """Raw arrays (B, T, ...): all h_t of h_t = a_t h_{t-1} + b_t by log2(T) rounds of doubling.
-
-    After the round with offset k, position t holds the composition of the steps t-2k+1..t (or
-    from 0): its pair (A_t, B_t) maps h_{t-2k} to h_t. Combining with the pair k places earlier,
-        B_t <- A_t * B_{t-k} + B_t,     A_t <- A_t * A_{t-k},
-    doubles the span. When the span covers 0, B_t is h_t itself (h_{-1} = 0, or h0 folded into b_0).
-    The right-hand sides are evaluated into new arrays before assignment, so no entry reads a
-    value already updated in the same round.
-    """
-    xp = array_module_of(b)
-    if reverse:  # h_t = a_t h_{t+1} + b_t: the same scan on the time-flipped sequence
-        a, b = a[:, ::-1], b[:, ::-1]
-    a = xp.array(a, copy=True)
-    b = xp.array(b, copy=True)
-    if h0 is not None:
-        b[:, 0] += a[:, 0] * h0
-    steps, offset = b.shape[1], 1
-    while offset < steps:
-        b[:, offset:] = a[:, offset:] * b[:, :-offset] + b[:, offset:]
-        a[:, offset:] = a[:, offset:] * a[:, :-offset]
-        offset *= 2
-    return b[:, ::-1].copy() if reverse else b
-
-
-class LinearScan(Op):
-    """h = scan(a, b, h0): h_t = a_t h_{t-1} + b_t along dim 1.  a, b: (B, T, ...), h0: (B, ...).
-
-    Backward. Let G_t = dL/dh_t (the gradient reaching h_t from outside) and g_t the total
-    gradient of h_t, including what flows back through h_{t+1} = a_{t+1} h_t + b_{t+1}:
-
-        g_t = G_t + a_{t+1} g_{t+1},     g_{T-1} = G_{T-1}
-
-    which is the *same* linear recurrence run backward in time, with the coefficients shifted by
-    one step: so the backward is itself a (reverse) scan. Then, as h_t = a_t h_{t-1} + b_t,
-
-        dL/db_t = g_t,    dL/da_t = g_t * h_{t-1}  (h_{-1} = h0, or 0),    dL/dh0 = a_0 * g_0
-
-    (for ``reverse``, swap the roles of t-1 and t+1). The backward is written with this op and
-    tinynn ops, so it is differentiable too (second derivatives are exact).
-    """
-
-    @staticmethod
-    def forward(ctx, a, b, h0, reverse):
-        h = _scan_arrays(a, b, h0, reverse)
-        ctx.reverse = reverse
-        ctx.save_for_backward(a, h0, h)
-        return h
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, h0, h = ctx.saved_tensors
-        reverse = ctx.reverse
-        no_step = a[:, :1] * 0  # a zero coefficient: nothing flows in from beyond the sequence end
-        if reverse:  # g_t = G_t + a_{t-1} g_{t-1}: a forward scan
-            a_next = cat([no_step, a[:, :-1]], 1)
-        else:        # g_t = G_t + a_{t+1} g_{t+1}: a backward scan
-            a_next = cat([a[:, 1:], no_step], 1)
-        g = LinearScan.apply(a_next, grad, None, not reverse)
-        start = -1 if reverse else 0            # the step that reads h0
-        initial = h[:, :1] * 0 if h0 is None else h0.unsqueeze(1)
-        # the state each step reads: h_{t-1} (h_{t+1} for reverse), with h0 at the start
-        h_prev = cat([h[:, 1:], initial], 1) if reverse else cat([initial, h[:, :-1]], 1)
-        grad_a = g * h_prev if ctx.needs_input_grad[0] else None
-        grad_h0 = a[:, start] * g[:, start] if h0 is not None and ctx.needs_input_grad[2] else None
-        return grad_a, g, grad_h0, None
 
 
 def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, reverse: bool = False) -> Tensor:
@@ -126,7 +57,12 @@ def linear_scan(a: Tensor, b: Tensor, h0: Tensor | None = None, reverse: bool = 
     if h0 is not None and tuple(h0.shape) != expected_h0:
         raise ValueError(f"linear_scan: h0 must have shape {expected_h0} (b without its time dim), "
                          f"got {tuple(h0.shape)}")
-    return LinearScan.apply(a, b, h0, bool(reverse))
+    if h0 is not None:  # fold the state before the first step into that step: b_0 + a_0 h0
+        if reverse:
+            b = cat([b[:, :-1], b[:, -1:] + a[:, -1:] * h0.unsqueeze(1)], 1)
+        else:
+            b = cat([b[:, :1] + a[:, :1] * h0.unsqueeze(1), b[:, 1:]], 1)
+    return LinearScan.apply(b, a, 1, bool(reverse))
 
 
 def _log_uniform_step(size: int, dt_min: float, dt_max: float) -> Tensor:

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..nn.functional.linear import Linear
+from ..ops.linear import Linear
 from ..ops import activation as act
 from ..ops import arithmetic as ar
 from ..ops import unary as un
@@ -32,8 +32,8 @@ def _elementwise(onnx_op: str, arity: int):
 
 
 for _op, _onnx, _n in ((ar.Mul, "Mul", 2), (ar.Div, "Div", 2), (ar.Neg, "Neg", 1), (ar.Pow, "Pow", 2),
-                       (un.Exp, "Exp", 1), (un.Log, "Log", 1), (un.Sqrt, "Sqrt", 1), (un.Tanh, "Tanh", 1),
-                       (un.Sigmoid, "Sigmoid", 1), (un.Relu, "Relu", 1), (un.Erf, "Erf", 1), (un.Abs, "Abs", 1),
+                       (un.Exp, "Exp", 1), (un.Log, "Log", 1), (un.Sqrt, "Sqrt", 1), (act.Tanh, "Tanh", 1),
+                       (act.Sigmoid, "Sigmoid", 1), (act.Relu, "Relu", 1), (un.Erf, "Erf", 1), (un.Abs, "Abs", 1),
                        (Maximum, "Max", 2), (Minimum, "Min", 2), (trig.Sin, "Sin", 1), (trig.Cos, "Cos", 1),
                        (trig.Tan, "Tan", 1), (trig.Atan, "Atan", 1), (trig.Sinh, "Sinh", 1), (trig.Cosh, "Cosh", 1),
                        (trig.Asin, "Asin", 1), (trig.Acos, "Acos", 1), (trig.Asinh, "Asinh", 1),

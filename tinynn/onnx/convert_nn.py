@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 
-from ..nn.functional.embedding import EmbeddingLookup
+from ..ops.embedding import EmbeddingLookup
 from ..ops.attention import AttentionWeights
 from ..ops.conv import ConvInputGrad, Convolution
 from ..ops.normalization import Normalize
 from ..ops.pool import AvgPool, MaxPool
-from ..quant.layers import DequantizeLinear
+from ..ops.linear import DequantizeLinear
 from .context import converts
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.unbroadcast import Expand, SumToShape
 from ..ops.getitem import GetItem
 from ..ops.join import Cat, Split, Stack, Unbind
 from ..ops.padding import Pad
 from ..ops.rearrange import Flip, Repeat, Triangle
 from ..ops.scatter import Gather
-from ..ops.shape import Expand, Permute, Reshape, SumToShape
+from ..ops.shape import Permute, Reshape
 from .context import converts
 
 _BIG = np.iinfo(np.int64).max

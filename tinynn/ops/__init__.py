@@ -1,6 +1,7 @@
 """tinynn's differentiable operations, grouped by kind; each op's forward and backward sit together.
 
-``arithmetic``  + - * / ** maximum clamp ...      ``unary``     exp log sqrt tanh sigmoid erf ...
+``arithmetic``  + - * / ** maximum clamp ...      ``unary``     exp log sqrt erf abs round ...
+``activation``  sigmoid tanh relu gelu silu elu ... (tinynn.nn.functional's activations)
 ``reduce``      sum mean max var softmax ...      ``shape``     reshape view permute expand ...
 ``join``        cat stack split chunk unbind      ``rearrange`` repeat flip roll triu
 ``padding``     constant reflect replicate circular  ``resample`` interpolation, one axis at a time
@@ -45,6 +46,7 @@ from .reduce import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
 from .unary import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403  (sigmoid tanh relu)
 from .statistics import *  # noqa: F401,F403  (var std cov corrcoef nanmean)
 from .trig import *  # noqa: F401,F403  (sinh cosh asin acos asinh acosh atanh)
 from .binary import *  # noqa: F401,F403  (atan2 logaddexp copysign hypot bit shifts)

@@ -1,8 +1,11 @@
-"""Fused activation functions: each computes f(x) and its slope f'(x) in one pass over the input.
+"""The activation functions: sigmoid, tanh, relu, and the fused ones (GELU, SiLU, ELU, softplus, ...).
+
+Sigmoid, tanh and relu have a derivative written in their own output (y (1 - y), 1 - y^2, [y > 0]),
+so their backward reads the saved y, as plain arithmetic that runs on raw arrays or on Tensors alike.
 
 Written with separate tensor ops, tanh-GELU  0.5 x (1 + tanh(k (x + 0.044715 x^3)))  is about ten
-graph nodes and as many full-size temporaries, forward and backward. Here every activation is one
-op (``Pointwise``):
+graph nodes and as many full-size temporaries, forward and backward. Here every other activation
+is one op (``Pointwise``):
 
     forward:   y = f(x) and d = f'(x), computed together (they share most subexpressions)
     backward:  dL/dx = g * d
@@ -24,15 +27,76 @@ from ..kernels.gelu import fused_gelu_value_and_slope
 from ..tensor import Tensor
 from .minmax import clamp
 from .special import erf_array
-from .unary import erf, exp, sigmoid, tanh
+from .unary import _floating, erf, exp
+
+__all__ = ["relu", "sigmoid", "tanh"]
 
 
 def _stable_sigmoid(xp, z):
-    """1 / (1 + e^-z) from e = e^-|z| (never overflows); also returns e."""
+    """1 / (1 + e^-z) from e = e^-|z|: 1 / (1 + e) for z >= 0, e / (1 + e) for z < 0; also returns e.
+
+    Never overflows, and the tail for very negative z keeps its tiny values instead of rounding to 0.
+    """
     e = xp.exp(-xp.abs(z))
     s = xp.where(z >= 0, 1.0, e)
     s /= 1 + e
     return s, e
+
+
+class Sigmoid(Op):
+    """y = 1 / (1 + e^-x);  dy/dx = y (1 - y)  (computed stably: see ``_stable_sigmoid``)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y, _ = _stable_sigmoid(array_module_of(x), _floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y * (1 - y))
+
+
+class Tanh(Op):
+    """y = tanh x;  dy/dx = 1 - y^2."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module_of(x).tanh(_floating(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Relu(Op):
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0.
+
+    As in PyTorch, a NaN stays NaN and passes its gradient through (only y <= 0 blocks it).
+    """
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported; use x.long() or x.float() first")
+        y = array_module_of(x).maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * ((y > 0) | (y != y))
 
 
 def _mask(condition: Tensor, like: Tensor) -> Tensor:
@@ -288,3 +352,15 @@ class Hardswish(Pointwise):
     def slope(x):
         middle = _mask((x > -3) & (x < 3), x)
         return middle * (x / 3 + 0.5) + _mask(x >= 3, x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return Relu.apply(x)

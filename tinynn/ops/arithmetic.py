@@ -13,7 +13,7 @@ from ..autograd.function import Op
 from ..backend import array_module_of
 from ..dtypes import get_default_dtype, refuse_dtype, result_type
 from ..tensor import Tensor
-from .dims import check_broadcast
+from ..dims import check_broadcast
 
 __all__ = [
     "add",

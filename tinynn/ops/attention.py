@@ -7,11 +7,9 @@ of as five graph nodes each allocating a score-sized temporary.
 """
 from __future__ import annotations
 
-from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .linalg import matmul
 
 __all__ = []  # used by tinynn.nn.functional.scaled_dot_product_attention and multi-head attention
 
@@ -30,9 +28,12 @@ class AttentionWeights(Op):
         dL/dS = P * (G - rowsum(G * P))
         dL/dq = scale * dL/dS k          dL/dk = scale * dL/dS^T q          dL/dM = dL/dS
 
-    written with tinynn ops on the saved q, k and the output P, so it is itself differentiable.
-    Rows set to 0 have P = 0 there, hence zero gradients.
+    One formula, plain arithmetic and matrix products on the saved q, k and the output P: the
+    engine runs it on raw arrays for a first derivative and on Tensors (differentiable again)
+    under ``create_graph=True``. Rows set to 0 have P = 0 there, hence zero gradients.
     """
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx, q, k, mask, scale, dead_rows):
@@ -59,32 +60,10 @@ class AttentionWeights(Op):
     def backward(ctx, grad):
         q, k, p = ctx.saved_tensors
         need_q, need_k, need_mask = ctx.needs_input_grad[:3]
-        if grad_mode.state.enabled:  # a graph of the backward is being built: use differentiable ops
-            gp = grad * p
-            grad_scores = gp - p * gp.sum(-1, keepdim=True)
-            grad_q = matmul(grad_scores, k) * ctx.scale if need_q else None
-            grad_k = matmul(grad_scores.mT, q) * ctx.scale if need_k else None
-            return grad_q, grad_k, (grad_scores if need_mask else None)
-        return _backward_arrays(ctx.scale, grad._data, q._data, k._data, p._data, need_q, need_k, need_mask)
-
-
-def _backward_arrays(scale, g, q, k, p, need_q, need_k, need_mask):
-    """The same first-order backward on raw arrays, with one score-sized temporary instead of four."""
-    xp = array_module_of(p)
-    grad_scores = g * p
-    row = grad_scores.sum(axis=-1, keepdims=True)
-    xp.subtract(g, row, out=grad_scores)
-    grad_scores *= p  # = P * (G - rowsum(G * P))
-    grad_q = grad_k = None
-    if need_q:
-        grad_q = xp.matmul(grad_scores, k)
-        grad_q *= scale
-        grad_q = Tensor._make(grad_q)
-    if need_k:
-        grad_k = xp.matmul(xp.swapaxes(grad_scores, -1, -2), q)
-        grad_k *= scale
-        grad_k = Tensor._make(grad_k)
-    return grad_q, grad_k, (Tensor._make(grad_scores) if need_mask else None)
+        grad_scores = p * (grad - (grad * p).sum(-1, keepdims=True))
+        grad_q = (grad_scores @ k) * ctx.scale if need_q else None
+        grad_k = (grad_scores.swapaxes(-1, -2) @ q) * ctx.scale if need_k else None
+        return grad_q, grad_k, (grad_scores if need_mask else None)
 
 
 def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None, scale: float, dead_rows=None) -> Tensor:

@@ -161,7 +161,7 @@ def _shift(name: str, x, y, left: bool) -> Tensor:
     shifting by a negative amount or by the width of the type or more leaves nothing (0), or only
     the sign (-1 for a negative x shifted right). C, and so NumPy, leave those cases undefined.
     """
-    from .dims import check_broadcast
+    from ..dims import check_broadcast
 
     a, b = (v._data if isinstance(v, Tensor) else v for v in (x, y))
     for v in (a, b):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import reduce_dims
+from ..dims import reduce_dims
 
 __all__ = ["bincount", "bucketize", "count_nonzero", "histc", "searchsorted"]
 

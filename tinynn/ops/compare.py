@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..backend import array_module_of
 from ..dtypes import refuse_dtype
 from ..tensor import Tensor
-from .dims import check_broadcast
+from ..dims import check_broadcast
 
 __all__ = [
     "all",
@@ -202,7 +202,7 @@ def all(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def _logical_axes(dim, ndim: int, name: str):
-    from .dims import reduce_dims
+    from ..dims import reduce_dims
 
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         return ()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 
 __all__ = ["diag", "diag_embed", "diagflat", "diagonal", "trace"]
 

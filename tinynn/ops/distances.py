@@ -12,7 +12,7 @@ its gradients: at a zero difference the 2-norm's gradient is 0, as in PyTorch.
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .indexing import where
 from .index_sets import triu_indices
 

@@ -14,7 +14,7 @@ from ..backend import array_module_of
 from ..dtypes import category, refuse_dtype, result_type
 from ..tensor import Tensor
 from .arithmetic import _is_bool, broadcasting, promote
-from .dims import check_broadcast
+from ..dims import check_broadcast
 
 __all__ = ["floor_divide", "fmod", "remainder"]
 

@@ -22,7 +22,7 @@ from ..backend import array_module_of
 from ..dtypes import result_type
 from ..tensor import Tensor
 from .arithmetic import mul, pow
-from .dims import check_broadcast
+from ..dims import check_broadcast
 
 __all__ = ["float_power", "frexp", "ldexp", "nan_to_num", "nextafter", "signbit"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 
 __all__: list = []   # Tensor.unfold is attached in ops/methods.py; F.unfold/F.fold live in nn.functional
 

@@ -14,7 +14,7 @@ Each is x[key] or x[key] = v for the right key, so they are built on ``GetItem``
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .getitem import GetItem, IndexAdd, IndexPut
 
 __all__ = ["index_add", "index_copy", "index_fill", "masked_scatter", "put", "take"]

@@ -15,7 +15,7 @@ from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
 from .arithmetic import promote
-from .dims import check_broadcast, wrap_dim
+from ..dims import check_broadcast, wrap_dim
 from .getitem import GetItem, IndexAdd, IndexPut, getitem, index_put  # noqa: F401  (importable from here)
 from .index_key import to_index_key  # noqa: F401
 from .scatter import gather, scatter, scatter_add, take_along_dim  # noqa: F401

@@ -10,7 +10,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .shape import _alias
 
 __all__ = [

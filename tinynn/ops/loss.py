@@ -1,5 +1,5 @@
-"""Fused losses: softmax cross-entropy in one op, the log-sigmoid that BCE-with-logits uses, and the
-squared error of mse_loss.
+"""Fused losses: softmax cross-entropy in one op, binary cross-entropy, the log-sigmoid that
+BCE-with-logits uses (activation.py's op, under its own name for autocast), and the squared error of mse_loss.
 
 Cross-entropy. x: (N, C, d1, ...) logits, class axis 1 (unbatched (C,) input is made (1, C) by
 the caller). At each position the loss is a weighted sum of log-probabilities:
@@ -41,7 +41,8 @@ from ..tensor import Tensor
 from .minmax import clamp
 from .indexing import where
 from .reduce import log_softmax, softmax, sum as sum_of
-from .unary import log, sigmoid
+from .activation import LogSigmoid
+from .unary import log
 
 __all__ = ["binary_cross_entropy_pointwise", "cross_entropy_fused", "log_sigmoid", "squared_error"]
 
@@ -202,30 +203,14 @@ def cross_entropy_fused(x: Tensor, target: Tensor, weight=None, ignore_index: in
     return CrossEntropy.apply(x, target, w, ignore_index, float(label_smoothing), reduction, probabilities)
 
 
-class LogSigmoid(Op):
-    """y = log sigmoid(x) = -(max(-x, 0) + log(1 + e^-|x|));  dy/dx = sigmoid(-x) = 1 - sigmoid(x).
-
-    The split into max(-x, 0) and log1p(e^-|x|) keeps every term finite for any x (at x = -1e4,
-    y = -1e4 exactly); the derivative, from the stable sigmoid op, is right at x = 0 too.
-    """
-
-    @staticmethod
-    def forward(ctx, x):
-        xp = array_module_of(x)
-        y = xp.asarray(xp.log1p(xp.exp(-xp.abs(x))))   # an array even for 0-d x (NumPy gives a scalar)
-        y += xp.maximum(-x, 0)
-        xp.negative(y, out=y)
-        ctx.save_for_backward(x)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * sigmoid(-x)
+class LossLogSigmoid(LogSigmoid):
+    """The log-sigmoid op of ``activation.py`` (same math: y = log sigmoid(x), dy/dx = sigmoid(-x)),
+    as a class of its own for autocast: binary_cross_entropy_with_logits and soft_margin_loss,
+    built on it, run in float32 (as PyTorch runs them), while F.logsigmoid keeps its input's dtype."""
 
 
 def log_sigmoid(x: Tensor) -> Tensor:
-    return LogSigmoid.apply(x)
+    return LossLogSigmoid.apply(x)
 
 
 class BinaryCrossEntropy(Op):

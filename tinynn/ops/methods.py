@@ -1,14 +1,16 @@
 """The Tensor's mathematical methods and operators, each one line pointing at its op.
 
-``x.exp()`` is ``tinynn.exp(x)``; ``x + y`` is ``tinynn.add(x, y)``. Kept in one table so that
-tensor.py stays about what a tensor is, and a reader can find every method here.
+``x.exp()`` is ``tinynn.exp(x)``; ``x + y`` is ``tinynn.add(x, y)``; ``x.float()`` is ``x.to(float32)``
+and ``x.add_(y)`` makes x hold ``add(x, y)`` (``inplace.py``). Kept in tables so that tensor.py stays
+about what a tensor is, and a reader can find every method here.
 """
 from __future__ import annotations
 
 from ..tensor import Tensor
 from . import arithmetic as A, compare as C, minmax as M, convert, indexing as I, join as J, linalg as L, reduce as R
-from . import rearrange as RA, shape as S, sorting as SO, unary as U
+from . import rearrange as RA, shape as S, sorting as SO, unary as U, activation as ACT
 from . import binary as BI, index_ops as IO, product as PR, scan as SC, trig as TR
+from . import inplace as IP
 # (modules named like one of their functions are imported by name: ``from . import unique`` would
 # find the function tinynn.ops.unique)
 from .bucketize import bincount, count_nonzero, histc
@@ -31,7 +33,7 @@ def _reflected(fn):
 
 def _inplace(name, fn):
     def method(self, *args, **kwargs):
-        return self._inplace(name, fn, *args, **kwargs)
+        return IP.apply_inplace(self, name, fn, *args, **kwargs)
 
     method.__name__ = name
     method.__doc__ = f"In-place version of ``{fn.__name__}``."
@@ -40,10 +42,19 @@ def _inplace(name, fn):
 
 def _inplace_view(name, fn):
     def method(self, *args):
-        return self._inplace_view(name, fn, *args)
+        return IP.inplace_view(self, name, fn, *args)
 
     method.__name__ = name
     method.__doc__ = f"In-place version of ``{fn.__name__}``: this tensor becomes the view."
+    return method
+
+
+def _cast(name, dtype):
+    def method(self):
+        return self.to(dtype)
+
+    method.__name__ = name
+    method.__doc__ = f"``self.to({dtype})``."
     return method
 
 
@@ -85,7 +96,7 @@ METHODS = {
     # unary math
     "exp": U.exp, "expm1": U.expm1, "exp2": U.exp2, "log": U.log, "log1p": U.log1p, "log2": U.log2,
     "log10": U.log10, "sqrt": U.sqrt, "rsqrt": U.rsqrt, "sin": TR.sin, "cos": TR.cos, "tan": TR.tan,
-    "atan": TR.atan, "arctan": TR.atan, "tanh": U.tanh, "sigmoid": U.sigmoid, "relu": U.relu, "erf": U.erf,
+    "atan": TR.atan, "arctan": TR.atan, "tanh": ACT.tanh, "sigmoid": ACT.sigmoid, "relu": ACT.relu, "erf": U.erf,
     "sign": U.sign, "floor": U.floor, "ceil": U.ceil, "trunc": U.trunc, "round": U.round, "frac": U.frac,
     # comparisons and logic (no gradient)
     "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt, "__le__": C.le, "__gt__": C.gt, "__ge__": C.ge,
@@ -120,8 +131,12 @@ METHODS = {
     "take_along_dim": I.take_along_dim, "multinomial": I.multinomial,
     # sorting
     "sort": SO.sort, "argsort": SO.argsort, "topk": SO.topk, "kthvalue": SO.kthvalue,
-    # copies
-    "clone": convert.clone,
+    # copies, conversions and writes (ops/convert.py, ops/inplace.py; the casts are convert.CASTS)
+    "clone": convert.clone, "__deepcopy__": convert.deepcopy, "to": convert.to, "cpu": convert.cpu,
+    "cuda": convert.cuda, "type": convert.type_name_or_cast, "pin_memory": convert.pin_memory,
+    "is_pinned": convert.is_pinned, "fill_": IP.fill_, "zero_": IP.zero_, "copy_": IP.copy_, "__setitem__": IP.setitem,
+    # for the in-place ops written outside this table (nn.functional's inplace=True, float_power_, ...)
+    "_inplace": IP.apply_inplace, "_check_inplace": IP.check_inplace,
     # hyperbolic and inverse trigonometric, two-argument math, bit shifts
     "sinh": TR.sinh, "cosh": TR.cosh, "asin": TR.asin, "acos": TR.acos, "asinh": TR.asinh, "acosh": TR.acosh,
     "atanh": TR.atanh, "arcsin": TR.asin, "arccos": TR.acos, "arcsinh": TR.asinh, "arccosh": TR.acosh,
@@ -146,7 +161,7 @@ METHODS = {
 INPLACE = {
     "add_": A.add, "sub_": A.sub, "mul_": A.mul, "div_": A.div, "pow_": A.pow, "neg_": A.neg,
     "clamp_": M.clamp, "clip_": M.clamp, "abs_": U.abs, "exp_": U.exp, "log_": U.log,
-    "sqrt_": U.sqrt, "tanh_": U.tanh, "sigmoid_": U.sigmoid, "relu_": U.relu, "floor_": U.floor,
+    "sqrt_": U.sqrt, "tanh_": ACT.tanh, "sigmoid_": ACT.sigmoid, "relu_": ACT.relu, "floor_": U.floor,
     "round_": U.round, "reciprocal_": A.reciprocal, "masked_fill_": I.masked_fill,
     "scatter_": I.scatter, "scatter_add_": I.scatter_add, "lerp_": A.lerp,
     "addcmul_": A.addcmul, "addcdiv_": A.addcdiv,
@@ -172,6 +187,8 @@ for _name, _fn in INPLACE.items():
     setattr(Tensor, _name, _inplace(_name, _fn))
 for _name, _fn in PROPERTIES.items():
     setattr(Tensor, _name, property(_fn))
+for _name, _dtype in convert.CASTS.items():
+    setattr(Tensor, _name, _cast(_name, _dtype))
 
 
 # ---------------------------------------------------------------------------- random fills
@@ -183,9 +200,14 @@ for _name in _fills.__all__:
 # ---------------------------------------------------------------------------- new tensors like this one
 from .. import creation as _creation  # noqa: E402
 
-for _name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
+for _name in ("new", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
     setattr(Tensor, _name, getattr(_creation, _name))
 
+
+# autograd sits below the ops and imports none of them: the one op its jacobian needs is handed over
+from ..autograd import functional as _autograd_functional  # noqa: E402
+
+_autograd_functional.stack = J.stack
 
 # sliding windows along a dim (tinynn/ops/fold.py)
 from .fold import tensor_unfold  # noqa: E402
@@ -200,7 +222,6 @@ from . import index_sets as IS, normal_cdf as NC, numerical as NU, order_stats a
 from . import pointwise as PW, special_elementwise as SE, stacking as ST  # noqa: E402
 from .quantile import nanquantile, quantile  # noqa: E402
 from .diagonal import diagflat  # noqa: E402
-from .. import dtypes as _dtypes  # noqa: E402
 from ..creation import bernoulli as _bernoulli, ones_like as _ones_like  # noqa: E402
 
 
@@ -232,8 +253,8 @@ MORE_METHODS = {
     "bernoulli": lambda self, p=None, *, generator=None: _bernoulli(self if p is None else p * _ones_like(self),
                                                                      generator=generator),
     "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
-    "ndimension": lambda self: self.ndim, "short": lambda self: self.to(_dtypes.int16),
-    "char": lambda self: self.to(_dtypes.int8), "get_device": lambda self: -1 if not self.is_cuda else self.device.index or 0,
+    "ndimension": lambda self: self.ndim,
+    "get_device": lambda self: -1 if not self.is_cuda else self.device.index or 0,
     "is_signed": lambda self: self.dtype.kind in "if", "is_inference": lambda self: False,
     "is_complex": lambda self: False, "is_conj": lambda self: False, "is_neg": lambda self: False,
     # tinynn has no complex dtypes: for real tensors these are the tensor itself, as in PyTorch

@@ -16,7 +16,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import reduce_dims, wrap_dim
+from ..dims import reduce_dims, wrap_dim
 from .matrix_checks import check_float, check_tensor
 from .reduce import amax, amin
 from .spectral import svdvals

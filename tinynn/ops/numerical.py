@@ -18,7 +18,7 @@ from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 from .arithmetic import pow
 from .compare import logical_xor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .join import cat, narrow
 from .reduce import sum
 from .scan import cumsum

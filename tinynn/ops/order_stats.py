@@ -26,7 +26,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import reduce_dims, wrap_dim
+from ..dims import reduce_dims, wrap_dim
 from .indexing import gather
 from .reduce import amax, amin
 from .sorting import sort

@@ -18,7 +18,7 @@ import numpy as np
 from ..backend import array_module_of
 from ..dtypes import get_default_dtype, result_type
 from ..tensor import Tensor
-from .dims import check_broadcast
+from ..dims import check_broadcast
 from .minmax import clamp
 from .unary import sign
 

@@ -15,7 +15,7 @@ from ..autograd.function import Op
 from ..backend import array_module_of
 from ..dtypes import int64
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .scan import LinearScan, shifted
 
 __all__ = ["cumprod", "prod"]

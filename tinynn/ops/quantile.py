@@ -19,7 +19,7 @@ import numpy as np
 
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .indexing import gather
 from .sorting import sort
 

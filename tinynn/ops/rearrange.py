@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import normalize_shape, wrap_dim
+from ..dims import normalize_shape, wrap_dim
 from .shape import expand, flatten, reshape, unsqueeze
 
 __all__ = [

@@ -25,12 +25,11 @@ sequences a whole LSTM layer is one fused op (``LSTMLayerFunction``), the hot pa
 from __future__ import annotations
 
 from ..autograd import grad_mode
-from ..autograd.engine import grad as autograd_grad
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .join import cat, split
-from .unary import relu, sigmoid, tanh
+from .join import cat, split, stack
+from .activation import relu, sigmoid, tanh
 
 __all__ = ["gru_cell", "lstm_cell", "rnn_relu_cell", "rnn_tanh_cell"]
 
@@ -127,10 +126,13 @@ class LSTMLayerFunction(Op):
         dh_t = dL/dout_t + dgates_{t+1} W_hh,  the cell backward gives dgates_t and dc_{t-1}
         dL/dx_proj = dgates (all steps),   dL/dW_hh = sum_t dgates_t^T h_{t-1}
     The weight gradient is one (4H, T*N) @ (T*N, H) product, not T small ones: this node exists
-    because a per-step graph is slower (PERFORMANCE.md, W_lstm). Under ``create_graph`` the
-    backward instead recomputes the layer from per-step differentiable ops (``scan`` of
-    ``lstm_step``) and differentiates that, so higher derivatives are exact.
+    because a per-step graph is slower (PERFORMANCE.md, W_lstm). The loop (``_lstm_layer_bptt``,
+    built on ``_lstm_cell_grads``) is written once: a first derivative runs it on the raw arrays
+    saved by forward; under ``create_graph`` it runs on Tensors, with the activations recomputed
+    from the inputs by differentiable ops, so higher derivatives are exact.
     """
+
+    array_backward = True   # the engine passes raw arrays unless a graph of the backward is wanted
 
     @staticmethod
     def forward(ctx, x_proj, w_hh, h0, c0, reverse):
@@ -156,45 +158,54 @@ class LSTMLayerFunction(Op):
     @staticmethod
     def backward(ctx, d_out, dh_n, dc_n):
         x_proj, w_hh, h0, c0, out, acts, cs, tanh_cs = ctx.saved_tensors
-        if grad_mode.state.enabled:  # backward is being recorded (create_graph=True)
-            return _lstm_layer_backward_recorded(ctx, (x_proj, w_hh, h0, c0), d_out, dh_n, dc_n)
-        reverse = ctx.reverse
-        w_hh, h0, c0, acts, cs, tanh_cs = w_hh._data, h0._data, c0._data, acts._data, cs._data, tanh_cs._data
-        xp = array_module_of(w_hh)
-        steps, n, _, hidden = acts.shape
-        out = out._data.reshape(steps, n, hidden)
-        d_out = d_out._data.reshape(steps, n, hidden)
-        d_gates = xp.empty_like(acts)
-        dh, dc = dh_n._data, dc_n._data
-        first = steps - 1 if reverse else 0          # the step that starts from (h0, c0)
-        for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
-            c_prev = c0 if t == first else cs[t + 1 if reverse else t - 1]
-            dc = _lstm_cell_backward(dh + d_out[t], dc, acts[t], c_prev, tanh_cs[t], d_gates[t])
-            dh = d_gates[t].reshape(n, 4 * hidden) @ w_hh
-        h_prev = [out[1:], h0[None]] if reverse else [h0[None], out[:-1]]   # h_{t-1} of every step t
-        h_prev = xp.concatenate(h_prev).reshape(steps * n, hidden)
-        d_gates = d_gates.reshape(steps * n, 4 * hidden)
-        d_w_hh = d_gates.T @ h_prev if ctx.needs_input_grad[1] else None
-        return Tensor._make(d_gates), _wrap(d_w_hh), Tensor._make(dh), Tensor._make(dc), None
+        if grad_mode.state.enabled:  # a graph of the backward: the forward again, as functions of the inputs
+            out, acts, cs, tanh_cs = _lstm_layer_recomputed(x_proj, w_hh, h0, c0, ctx.reverse)
+        # raw arrays from tinynn's engine (array_backward); Tensors from an engine that passes them
+        join = cat if isinstance(w_hh, Tensor) else array_module_of(w_hh).concatenate
+        d_gates, d_w_hh, dh, dc = _lstm_layer_bptt(ctx.reverse, ctx.needs_input_grad[1], join, w_hh, h0, c0,
+                                                   out, acts, cs, tanh_cs, d_out, dh_n, dc_n)
+        return d_gates, d_w_hh, dh, dc, None
 
 
-def _lstm_layer_backward_recorded(ctx, inputs, d_out, dh_n, dc_n):
-    """LSTMLayerFunction's backward as a recorded graph: rerun the layer step by step, differentiate."""
-    x_proj, w_hh, h0, c0 = inputs
-    w_hh_t = w_hh.mT
-    out, (h_n, c_n) = scan(lambda x_t, state: lstm_step(x_t, state[0], state[1], w_hh_t), x_proj,
-                           [h0.shape[0]] * (x_proj.shape[0] // h0.shape[0]), (h0, c0), ctx.reverse)
-    wanted = [k for k in range(4) if ctx.needs_input_grad[k]]
-    grads = autograd_grad([out, h_n, c_n], [inputs[k] for k in wanted], [d_out, dh_n, dc_n],
-                          create_graph=True, allow_unused=True)
-    result = [None] * 5
-    for k, g in zip(wanted, grads):
-        result[k] = g
-    return tuple(result)
+def _lstm_layer_bptt(reverse, need_w_hh, join, w_hh, h0, c0, out, acts, cs, tanh_cs, d_out, dh, dc):
+    """Backpropagation through time (see ``LSTMLayerFunction``), the same lines for arrays and Tensors.
+
+    out: (T*N, H); acts[t]: (N, 4, H) holding i, f, g, o; cs[t], tanh_cs[t]: (N, H); join: the
+    concatenation of the values' kind (``xp.concatenate`` or ``cat``).
+    Returns dL/dx_proj (T*N, 4H), dL/dW_hh (or None), dL/dh0, dL/dc0.
+    """
+    steps, (n, hidden) = len(cs), h0.shape
+    out, d_out = out.reshape(steps, n, hidden), d_out.reshape(steps, n, hidden)
+    d_gates = [None] * steps
+    first = steps - 1 if reverse else 0          # the step that starts from (h0, c0)
+    for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+        c_prev = c0 if t == first else cs[t + 1 if reverse else t - 1]
+        i, f, g, o = (acts[t][:, k] for k in range(4))
+        da_i, da_f, da_g, da_o, dc = _lstm_cell_grads(dh + d_out[t], dc, i, f, g, o, c_prev, tanh_cs[t])
+        d_gates[t] = join([da_i, da_f, da_g, da_o], 1)
+        dh = d_gates[t] @ w_hh
+    d_gates = join(d_gates, 0)
+    h_prev = join([out[1:], h0[None]] if reverse else [h0[None], out[:-1]], 0)   # h_{t-1} of every step t
+    d_w_hh = d_gates.T @ h_prev.reshape(steps * n, hidden) if need_w_hh else None
+    return d_gates, d_w_hh, dh, dc
 
 
-def _wrap(array):
-    return None if array is None else Tensor._make(array)
+def _lstm_layer_recomputed(x_proj, w_hh, h0, c0, reverse):
+    """LSTMLayerFunction's forward from differentiable ops: out (T, N, H), and acts, cs, tanh_cs per step."""
+    n, hidden = h0.shape
+    steps = x_proj.shape[0] // n
+    gates_in = x_proj.reshape(steps, n, 4 * hidden)
+    out, acts, cs, tanh_cs = ([None] * steps for _ in range(4))
+    h, c = h0, c0
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        a = gates_in[t] + h @ w_hh.mT
+        i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        i, f, g, o = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+        c = f * c + i * g
+        tanh_cs[t] = tanh(c)
+        h = o * tanh_cs[t]
+        out[t], acts[t], cs[t] = h, stack([i, f, g, o], 1), c
+    return stack(out), acts, cs, tanh_cs
 
 
 # ---------------------------------------------------------------------------- one step of each layer

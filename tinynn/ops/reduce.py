@@ -11,11 +11,12 @@ import math
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.unbroadcast import Expand
 from ..backend import array_module_of
 from ..dtypes import get_default_dtype, refuse_dtype
 from ..tensor import Tensor
-from .dims import reduce_dims, wrap_dim
-from .shape import Expand, Reshape, reshape
+from ..dims import reduce_dims, wrap_dim
+from .shape import Reshape, reshape
 from ..autograd.function import autocast_off
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])

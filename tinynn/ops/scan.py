@@ -15,7 +15,7 @@ from ..autograd.function import Op
 from ..backend import CPU, array_module_of, to_device
 from ..tensor import Tensor
 from .arithmetic import promote
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .reduce import in_float32
 from .rearrange import flip
 
@@ -118,28 +118,45 @@ def shifted(t: Tensor, dim: int, step: int, fill=0) -> Tensor:
     return cat([narrow(t, dim, 1, n - 1), edge], dim)
 
 
+def linear_recurrence_arrays(b, a, dim: int, reverse: bool):
+    """Raw arrays: all h_k of h_k = b_k + a_k h_{k-1} (h_{-1} = 0) along ``dim``, by log2(n) rounds of
+    doubling (a Hillis-Steele scan).
+
+    After the round with offset k, position t holds the composition of the steps t-2k+1..t (or from
+    0): its pair (A_t, B_t) maps h_{t-2k} to h_t. Combining with the pair k places earlier,
+        B_t <- A_t * B_{t-k} + B_t,     A_t <- A_t * A_{t-k},
+    doubles the span. When the span covers 0, B_t is h_t itself. The right-hand sides are evaluated
+    into new arrays before assignment, so no entry reads a value already updated in the same round.
+    """
+    xp = array_module_of(b)
+    if reverse:  # h_k = b_k + a_k h_{k+1}: the same scan on the flipped sequence
+        a, b = xp.flip(a, dim), xp.flip(b, dim)
+    a = xp.array(a, copy=True)
+    b = xp.array(b, copy=True)
+    n, lead, offset = b.shape[dim], (slice(None),) * dim, 1
+    while offset < n:
+        later, earlier = lead + (slice(offset, None),), lead + (slice(0, n - offset),)
+        b[later] = a[later] * b[earlier] + b[later]
+        a[later] = a[later] * a[earlier]
+        offset *= 2
+    return xp.flip(b, dim).copy() if reverse else b
+
+
 class LinearScan(Op):
     """The first-order linear recurrence along ``dim``:
 
         h_k = b_k + a_k h_{k-1}   (h_{-1} = 0),     or, with ``reverse``,   h_k = b_k + a_k h_{k+1}.
 
+    Forward: a parallel scan, log2(n) whole-array rounds (``linear_recurrence_arrays``).
     Backward: the adjoint runs the other way, lam_k = g_k + a_{k+1} lam_{k+1} (a reverse scan of the
     gradient with the coefficients moved one place); then dL/db = lam and dL/da_k = lam_k h_{k-1}.
-    The backward is the same op, so derivatives of every order work. One step per position: a
-    Python loop over ``dim``, each step vectorised over the other dims.
+    The backward is the same op, so derivatives of every order work.
     """
 
     @staticmethod
     def forward(ctx, b, a, dim, reverse):
         b, a = promote(b, a)
-        h = array_module_of(b).empty_like(b)
-        n = b.shape[dim]
-        lead = (slice(None),) * dim
-        previous = None
-        for k in (range(n - 1, -1, -1) if reverse else range(n)):
-            at = lead + (k,)
-            previous = b[at] if previous is None else b[at] + a[at] * previous
-            h[at] = previous
+        h = linear_recurrence_arrays(b, a, dim, reverse)
         ctx.dim, ctx.reverse = dim, reverse
         ctx.save_for_backward(a, h)
         return h

@@ -18,7 +18,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import add_at, array_module_of
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .getitem import GetItem, IndexAdd, IndexPut
 
 __all__ = ["gather", "scatter", "scatter_add", "take_along_dim"]

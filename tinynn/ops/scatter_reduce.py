@@ -22,7 +22,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..backend import add_at, array_module_of, to_device, CPU, device_of
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .getitem import GetItem, IndexPut
 from .scatter import along_axis_key, check_index, _fit_source
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
+from ..autograd.unbroadcast import Expand, sum_to_shape
 from ..backend import array_module_of
+from ..dims import check_broadcast, normalize_shape, reduce_dims, wrap_dim
 from ..tensor import Tensor
-from .dims import check_broadcast, normalize_shape, reduce_dims, wrap_dim
 
 __all__ = [
     "broadcast_tensors",
@@ -240,55 +241,7 @@ def movedim(x: Tensor, source, destination) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- broadcasting
-class Expand(Op):
-    """y = x broadcast to ``shape`` (a read-only view); dy/dx: sum over the broadcast dims."""
-
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.input_shape = x.shape
-        return array_module_of(x).broadcast_to(x, shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return sum_to_shape(grad, ctx.input_shape)
-
-
-class SumToShape(Op):
-    """y = x summed over the dims that broadcasting added or stretched; dy/dx: expand back."""
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.input_shape = x.shape
-        return _sum_to_shape_array(x, shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Expand.apply(grad, ctx.input_shape)
-
-
-def _sum_to_shape_array(x, shape):
-    lead = x.ndim - len(shape)
-    if lead < 0:
-        raise ValueError(f"cannot sum shape {x.shape} to {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
-    )
-    out = x.sum(axis=axes, keepdims=True) if axes else x
-    if lead:
-        out = out.reshape(out.shape[lead:])
-    if out.shape != tuple(shape):
-        raise ValueError(f"cannot sum shape {x.shape} to {shape}")
-    return out
-
-
-def sum_to_shape(x: Tensor, shape) -> Tensor:
-    """Sum ``x`` down to ``shape``: the inverse of broadcasting (used by the engine)."""
-    shape = tuple(shape)
-    if x.shape == shape:
-        return x
-    return SumToShape.apply(x, shape)
+# Expand and sum_to_shape, its inverse, live in autograd/unbroadcast.py: the engine needs them
 
 
 def sum_to_size(x: Tensor, *size) -> Tensor:

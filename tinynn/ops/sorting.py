@@ -9,7 +9,7 @@ import collections
 
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .indexing import gather
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])

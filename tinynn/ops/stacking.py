@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .join import cat, tensor_split
 from .rearrange import flip, repeat
 from .shape import movedim, reshape, transpose

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .compare import isnan
-from .dims import reduce_dims
+from ..dims import reduce_dims
 from .indexing import where
 from .reduce import Norm2, in_float32, mean, sum
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..backend import array_module_of
 from ..dtypes import result_type
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 from .join import cat, stack
 from .linalg import matmul
 from .matrix_checks import check_tensor

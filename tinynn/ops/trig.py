@@ -1,5 +1,5 @@
 """Trigonometric functions: sin cos tan atan, the hyperbolic sinh cosh, and the inverses asin acos
-asinh acosh atanh (tanh, an activation, is in ``unary.py``). Integer inputs
+asinh acosh atanh (tanh, an activation, is in ``activation.py``). Integer inputs
 compute in the default float dtype, as in PyTorch. Outside its domain a function gives nan, and so
 does its gradient (``asin(2.0)``); at the edges the derivative is infinite (``acos`` at 1).
 NumPy spells the inverses ``arcsin ...``; PyTorch accepts both spellings, and so does tinynn.

@@ -1,6 +1,7 @@
-"""Elementwise functions of one tensor: exp, log, sqrt, rounding, and the activation functions.
+"""Elementwise functions of one tensor: exp, log, sqrt, erf, abs and rounding.
 
-(The trigonometric functions are in ``trig.py``.)
+(The trigonometric functions are in ``trig.py``; sigmoid, tanh, relu and the other activations in
+``activation.py``.)
 
 Integer inputs are computed in the default float dtype, as in PyTorch (``exp`` of an int tensor
 is a float32 tensor).
@@ -29,13 +30,10 @@ __all__ = [
     "log10",
     "log1p",
     "log2",
-    "relu",
     "round",
     "rsqrt",
-    "sigmoid",
     "sign",
     "sqrt",
-    "tanh",
     "trunc",
 ]
 
@@ -183,70 +181,6 @@ class Rsqrt(Op):
         return grad * (-0.5 * y * y * y)
 
 
-class Tanh(Op):
-    """y = tanh x;  dy/dx = 1 - y^2."""
-
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        y = array_module_of(x).tanh(_floating(x))
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * (1 - y * y)
-
-
-class Sigmoid(Op):
-    """y = 1 / (1 + e^-x);  dy/dx = y (1 - y).
-
-    Computed from e = e^-|x| (never overflows): y = 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0,
-    so the tail for very negative x keeps its tiny values instead of rounding to 0.
-    """
-
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        x = _floating(x)
-        xp = array_module_of(x)
-        e = xp.exp(-xp.abs(x))
-        y = xp.where(x >= 0, 1, e)
-        y /= 1 + e
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * (y * (1 - y))
-
-
-class Relu(Op):
-    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0.
-
-    As in PyTorch, a NaN stays NaN and passes its gradient through (only y <= 0 blocks it).
-    """
-
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype.kind == "b":
-            raise RuntimeError("relu: Boolean inputs not supported; use x.long() or x.float() first")
-        y = array_module_of(x).maximum(x, 0)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * ((y > 0) | (y != y))
-
-
 class Erf(Op):
     """y = erf x = 2/sqrt(pi) * integral_0^x e^(-t^2) dt;  dy/dx = 2/sqrt(pi) e^(-x^2)."""
 
@@ -341,18 +275,6 @@ def sqrt(x: Tensor) -> Tensor:
 
 def rsqrt(x: Tensor) -> Tensor:
     return Rsqrt.apply(x)
-
-
-def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(x)
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(x)
-
-
-def relu(x: Tensor) -> Tensor:
-    return Relu.apply(x)
 
 
 def erf(x: Tensor) -> Tensor:

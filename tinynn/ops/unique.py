@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .dims import wrap_dim
+from ..dims import wrap_dim
 
 __all__ = ["unique", "unique_consecutive"]
 

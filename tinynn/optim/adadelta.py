@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backend import array_module_of
-from .optimizer import Optimizer, as_float, check_kernel_flags
+from .optimizer import Optimizer, as_float, check_kernel_flags, check_non_negative
 
 __all__ = ["Adadelta"]
 
@@ -41,14 +41,10 @@ class Adadelta(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *, capturable: bool = False,
                  maximize: bool = False, differentiable: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr} (expected lr >= 0)")
+        check_non_negative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho} (expected 0 <= rho <= 1)")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps} (expected eps >= 0)")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay} (expected weight_decay >= 0)")
+        check_non_negative(eps=eps, weight_decay=weight_decay)
         check_kernel_flags("Adadelta", capturable=capturable, differentiable=differentiable)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)

@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 from ..backend import array_module_of
 from ..kernels import use_fused
 from ..kernels.adam import fused_adam_update_
-from .optimizer import Optimizer, adam_moments_, as_float, check_kernel_flags
+from .optimizer import Optimizer, adam_moments_, as_float, check_betas, check_kernel_flags, check_non_negative
 
 __all__ = ["Adam", "AdamW"]
 
@@ -44,7 +44,8 @@ class Adam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused: bool | None = None, decoupled_weight_decay: bool = False):
-        _check_adam_arguments(lr, betas, eps, weight_decay)
+        check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay)
+        check_betas(betas)
         check_kernel_flags(type(self).__name__, capturable=capturable, differentiable=differentiable, fused=fused)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
@@ -110,17 +111,3 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
                          capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
-
-
-def _check_adam_arguments(lr, betas, eps, weight_decay) -> None:
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr} (expected lr >= 0)")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps} (expected eps >= 0)")
-    if len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    for i, beta in enumerate(betas):
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (expected 0 <= beta < 1)")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay} (expected weight_decay >= 0)")

@@ -4,8 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backend import array_module_of
-from .adam import _check_adam_arguments
-from .optimizer import Optimizer, as_float, check_kernel_flags, lerp_
+from .optimizer import Optimizer, as_float, check_betas, check_kernel_flags, check_non_negative, lerp_
 
 __all__ = ["Adamax"]
 
@@ -40,7 +39,8 @@ class Adamax(Optimizer):
     def __init__(self, params: Iterable, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False, capturable: bool = False):
-        _check_adam_arguments(lr, betas, eps, weight_decay)
+        check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay)
+        check_betas(betas)
         check_kernel_flags("Adamax", capturable=capturable, differentiable=differentiable)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)

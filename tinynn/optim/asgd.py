@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backend import array_module_of
-from .optimizer import Optimizer, as_float, check_kernel_flags
+from .optimizer import Optimizer, as_float, check_kernel_flags, check_non_negative
 from .scalar_state import as_default_float, scalar_state
 
 __all__ = ["ASGD"]
@@ -46,10 +46,7 @@ class ASGD(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr} (expected lr >= 0)")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay} (expected weight_decay >= 0)")
+        check_non_negative(lr=lr, weight_decay=weight_decay)
         check_kernel_flags("ASGD", capturable=capturable, differentiable=differentiable)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)

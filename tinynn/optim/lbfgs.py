@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 from ..backend import array_module_of
 from ..tensor import Tensor
 from .line_search import LinePoint, strong_wolfe
-from .optimizer import Optimizer, _cast_state, as_float
+from .optimizer import Optimizer, _cast_state, as_float, check_non_negative
 
 __all__ = ["LBFGS"]
 
@@ -65,8 +65,7 @@ class LBFGS(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr} (expected lr >= 0)")
+        check_non_negative(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backend import array_module_of
-from .optimizer import Optimizer, as_float, lerp_
+from .optimizer import Optimizer, as_float, check_betas, check_non_negative, lerp_
 
 __all__ = ["Lion"]
 
@@ -35,15 +35,8 @@ class Lion(Optimizer):
 
     def __init__(self, params: Iterable, lr: float = 1e-4, betas: tuple[float, float] = (0.9, 0.99),
                  weight_decay: float = 0.0, *, maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr} (expected lr >= 0)")
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta <= 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta} (expected 0 <= beta <= 1)")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay} (expected weight_decay >= 0)")
+        check_non_negative(lr=lr, weight_decay=weight_decay)
+        check_betas(betas, closed=True)
         defaults = dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

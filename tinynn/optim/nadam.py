@@ -4,8 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backend import array_module_of
-from .adam import _check_adam_arguments
-from .optimizer import Optimizer, adam_moments_, as_float, check_kernel_flags
+from .optimizer import Optimizer, adam_moments_, as_float, check_betas, check_kernel_flags, check_non_negative
 from .scalar_state import scalar_state
 
 __all__ = ["NAdam"]
@@ -52,9 +51,9 @@ class NAdam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False):
-        _check_adam_arguments(lr, betas, eps, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay} (expected momentum_decay >= 0)")
+        check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay)
+        check_betas(betas)
+        check_non_negative(momentum_decay=momentum_decay)
         check_kernel_flags("NAdam", capturable=capturable, differentiable=differentiable)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,

@@ -55,6 +55,27 @@ def check_kernel_flags(name: str, **flags) -> None:
             raise NotImplementedError(f"{name}: {flag}=True is not supported by tinynn (it has one NumPy implementation)")
 
 
+# PyTorch's words for an argument in its "Invalid ..." messages; any other is "<name> value"
+_ARGUMENT_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_non_negative(**arguments: float) -> None:
+    """Every argument >= 0, else PyTorch's error: ``Invalid learning rate: -0.1 (expected lr >= 0)``."""
+    for key, value in arguments.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_ARGUMENT_WORDS.get(key, key + ' value')}: {value} (expected {key} >= 0)")
+
+
+def check_betas(betas, closed: bool = False) -> None:
+    """A pair (beta1, beta2), each in [0, 1) (in [0, 1] with ``closed``, as Lion allows)."""
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        if not (0.0 <= beta <= 1.0 if closed else 0.0 <= beta < 1.0):
+            bound = "<=" if closed else "<"
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (expected 0 <= beta {bound} 1)")
+
+
 class Optimizer:
     """Base class of all optimizers.
 

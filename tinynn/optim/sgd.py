@@ -5,7 +5,7 @@ from typing import Callable, Iterable
 
 from ..backend import array_module_of
 from ..tensor import Tensor
-from .optimizer import SCRATCH_MIN_SIZE, Optimizer, as_float, check_kernel_flags
+from .optimizer import SCRATCH_MIN_SIZE, Optimizer, as_float, check_kernel_flags, check_non_negative
 
 __all__ = ["SGD"]
 
@@ -38,12 +38,7 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr} (expected lr >= 0)")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum} (expected momentum >= 0)")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay} (expected weight_decay >= 0)")
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         check_kernel_flags("SGD", differentiable=differentiable, fused=fused)

@@ -18,45 +18,18 @@ exactly its quantized base and training moves only A and B (r (in + out) numbers
 """
 from __future__ import annotations
 
-from ..autograd.function import Op
-from ..backend import array_module_of
 from ..nn.dropout import Dropout
 from ..nn.linear import Identity, Linear
-from ..nn.lora import _check_hyperparameters, _new_adapter
+from ..nn.lora_layers import check_lora_hyperparameters, new_lora_adapter
 from ..nn.module import Module
 from ..nn.parameter import Parameter
+from ..ops.linear import DequantizeLinear
 from ..tensor import Tensor
 from .tensor import QuantizedTensor, quantize
 
 __all__ = ["QLoRALinear", "QuantizedLinear", "quantized_linear"]
 
 _PARTS = ("codes", "scales", "zero_points", "scale_codes", "scale_scales", "scale_mean")
-
-
-class DequantizeLinear(Op):
-    """y = x W_hat^T + b with W_hat rebuilt from its codes in forward and again in backward.
-
-        dL/dx = G W_hat      (*, out) @ (out, in)
-        dL/db = sum over every leading dim of G
-    W_hat gets no gradient (it is frozen), so nothing of size (out, in) is saved.
-    """
-
-    @staticmethod
-    def forward(ctx, x, bias, qweight: QuantizedTensor):
-        xp = array_module_of(x)
-        weight = qweight.dequantize_array()
-        y = xp.matmul(x, weight.T)
-        if bias is not None:
-            y += bias
-        ctx.qweight = qweight   # the codes, not the float weight
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        need_x, need_b, _ = ctx.needs_input_grad
-        grad_x = grad @ ctx.qweight.dequantize() if need_x else None
-        grad_b = grad.reshape(-1, grad.shape[-1]).sum(0) if need_b else None
-        return grad_x, grad_b, None
 
 
 def quantized_linear(input: Tensor, qweight: QuantizedTensor, bias: Tensor | None = None) -> Tensor:
@@ -152,7 +125,7 @@ class QLoRALinear(Module):
         if not isinstance(base, QuantizedLinear):
             raise TypeError(f"QLoRALinear: expected a QuantizedLinear base layer, got {type(base).__name__} "
                             "(use QLoRALinear.from_linear(linear, ...) to quantize an nn.Linear)")
-        _check_hyperparameters(r, lora_alpha, lora_dropout)   # nn.LoRALinear's rules and messages
+        check_lora_hyperparameters(r, lora_alpha, lora_dropout)   # nn.LoRALinear's rules and messages
         super().__init__()
         self.base = base
         base.requires_grad_(False)
@@ -162,7 +135,7 @@ class QLoRALinear(Module):
         # A kaiming-uniform, B zeros, in the dtype and on the device of the scales (of the dequantized weight)
         q = base.qweight
         like = q.scales if q.scales is not None else q.scale_scales
-        self.lora_A, self.lora_B = _new_adapter(r, self.in_features, self.out_features, like)
+        self.lora_A, self.lora_B = new_lora_adapter(r, self.in_features, self.out_features, like)
 
     def delta_weight(self) -> Tensor:
         """delta_W = scaling * B A: (out_features, in_features), rank <= r (as nn.LoRALinear's)."""

@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, field
 
 from ..nn.linear import Linear
-from ..nn.lora import _matches   # peft's rule, shared with nn.apply_lora
+from ..nn.lora import matches_target   # peft's rule, shared with nn.apply_lora
 from ..nn.module import Module
 from .layers import QLoRALinear, QuantizedLinear
 
@@ -41,12 +41,12 @@ def _linear_layers(model: Module, targets, skip, where: str) -> list:
     for parent_name, parent in model.named_modules():
         for child_name, child in parent.named_children():
             name = f"{parent_name}.{child_name}" if parent_name else child_name
-            if isinstance(child, Linear) and not _matches(name, skip):
-                if targets is None or _matches(name, targets):
+            if isinstance(child, Linear) and not matches_target(name, skip):
+                if targets is None or matches_target(name, targets):
                     found.append((parent, child_name, name, child))
     if targets is not None:
         patterns = [targets] if isinstance(targets, str) else targets
-        missing = [t for t in patterns if not any(_matches(name, t if isinstance(targets, str) else (t,))
+        missing = [t for t in patterns if not any(matches_target(name, t if isinstance(targets, str) else (t,))
                                                   for _, _, name, _ in found)]
         if missing:
             linears = [n for n, m in model.named_modules() if isinstance(m, Linear)]
@@ -88,7 +88,7 @@ def prepare_qlora(model: Module, targets=None, r: int = 8, lora_alpha: float = 1
     for parent, child_name, name, linear in layers:
         base = QuantizedLinear.from_linear(linear, format=format, block_size=block_size, double_quant=double_quant)
         base.requires_grad_(False)
-        if targets is None or _matches(name, targets):
+        if targets is None or matches_target(name, targets):
             base = QLoRALinear(base, r=r, lora_alpha=lora_alpha, lora_dropout=lora_dropout)
         setattr(parent, child_name, base)
     return model

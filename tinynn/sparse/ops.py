@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..backend import array_module_of
-from ..nn.functional.embedding import scatter_add_rows
+from ..ops.embedding import scatter_add_rows
 
 __all__ = ["SegmentSum", "SparseDenseMatmul", "flat_positions", "unflatten_positions", "group_coordinates",
            "group_max"]

@@ -21,7 +21,8 @@ from ..ops.gamma import digamma, lgamma as gammaln, polygamma
 from ..ops.normal_cdf import erfc, log_ndtr, ndtr, ndtri
 from ..ops.reduce import log_softmax, logsumexp, softmax
 from ..ops.special_elementwise import entr, logit, mvlgamma as multigammaln, sinc, xlog1py, xlogy
-from ..ops.unary import erf, exp2, expm1, log1p, round, sigmoid as expit
+from ..ops.activation import sigmoid as expit
+from ..ops.unary import erf, exp2, expm1, log1p, round
 
 psi = digamma
 modified_bessel_i0 = i0

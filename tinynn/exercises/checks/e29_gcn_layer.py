@@ -7,7 +7,7 @@ import numpy as np
 
 import tinynn
 import tinynn.nn as nn
-from tinynn.nn import graph as library
+from tinynn.nn import gnn as library
 from ..grading import Grader, Mismatch, numeric_gradient, on_arrays
 
 # name -> (edge_index as a list of (source, target), number of nodes)
@@ -77,7 +77,7 @@ def _check_adjacency(g: Grader, student, reference) -> None:
                 "each repeated edge counted once (A[src, dst] += 1 adds once per distinct pair: use np.add.at)": once})
             library_dense = library.to_dense_adjacency(tinynn.tensor(edge_index), n)
             g.expect("A against the library", got, library_dense, check_dtype=False, expect_tensor=False,
-                     expected_label="tinynn.nn.graph.to_dense_adjacency")
+                     expected_label="tinynn.nn.gnn.to_dense_adjacency")
 
 
 def _check_normalized(g: Grader, student, reference) -> None:
@@ -91,7 +91,7 @@ def _check_normalized(g: Grader, student, reference) -> None:
             g.expect("P", got, expected, rtol=1e-10, mistakes=mistakes)
             library_p = library.normalized_adjacency(tinynn.tensor(adjacency), add_self_loops=self_loops)
             g.expect("P against the library", got, library_p, rtol=1e-10, expect_tensor=False,
-                     expected_label="tinynn.nn.graph.normalized_adjacency")
+                     expected_label="tinynn.nn.gnn.normalized_adjacency")
 
     adjacency = _adjacency(g, "the undirected path 0 - 1 - 2").astype(np.float32)
     with g.check("float32 adjacency (the path 0 - 1 - 2): the dtype is kept", "normalized_adjacency"):

@@ -16,7 +16,8 @@ from ...ops.indexing import where
 from ...ops.minmax import clamp
 from ...ops.join import chunk
 from ...ops.reduce import log_softmax as _log_softmax, norm, softmax as _softmax, sum as _sum
-from ...ops.unary import relu as _relu, sigmoid as _sigmoid, sign, sqrt, tanh as _tanh
+from ...ops.activation import relu as _relu, sigmoid as _sigmoid, tanh as _tanh
+from ...ops.unary import sign, sqrt
 from ...tensor import Tensor
 
 __all__ = [

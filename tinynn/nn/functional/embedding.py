@@ -1,4 +1,4 @@
-"""Embedding lookup: row ``i`` of a weight table for every index ``i``, and ``one_hot``.
+"""Embedding lookup: row ``i`` of a weight table for every index ``i``, and ``one_hot`` (the ops: ops/embedding.py).
 
     indices: (*) integers in [0, num_embeddings),  weight: (num_embeddings, D)  ->  (*, D)
 
@@ -8,35 +8,13 @@ index r was looked up (an index that appears k times receives k contributions).
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ...autograd.function import Op
 from ...autograd.grad_mode import no_grad
-from ...backend import add_at, array_module_of
+from ...backend import array_module_of
+from ...ops.embedding import EmbeddingLookup
 from ...ops.indexing import one_hot
 from ...tensor import Tensor
 
 __all__ = ["embedding", "one_hot"]
-
-
-def scatter_add_rows(rows, indices, num_rows: int):
-    """out[r] = sum of rows[n] over the n with indices[n] == r.   rows: (N, D), indices: (N,) -> (num_rows, D).
-
-    On NumPy, ``np.add.at`` is slow (one element at a time); sorting the indices makes every
-    index's rows contiguous, and ``np.add.reduceat`` then sums each run in one vectorised call.
-    """
-    xp = array_module_of(rows)
-    out = xp.zeros((num_rows,) + rows.shape[1:], dtype=rows.dtype)
-    if indices.size == 0:
-        return out
-    if xp is not np:
-        add_at(out, indices, rows)
-        return out
-    order = np.argsort(indices, kind="stable")
-    sorted_indices = indices[order]
-    run_starts = np.flatnonzero(np.concatenate(([True], sorted_indices[1:] != sorted_indices[:-1])))
-    out[sorted_indices[run_starts]] = np.add.reduceat(rows[order], run_starts, axis=0)
-    return out
 
 
 def _row_weights(indices, padding_idx, scale_grad_by_freq, num_rows, dtype):
@@ -53,43 +31,7 @@ def _row_weights(indices, padding_idx, scale_grad_by_freq, num_rows, dtype):
     return factor[..., None]
 
 
-class EmbeddingLookup(Op):
-    """y[n] = W[indices[n]];  dL/dW = scatter-add of factor[n] * g[n] into row indices[n].
-
-    ``factor`` is 1, except 0 where indices == padding_idx (that row gets no gradient) and
-    1 / (times the index occurs) with scale_grad_by_freq.
-    """
-
-    @staticmethod
-    def forward(ctx, weight, indices, factor):
-        ctx.indices, ctx.factor, ctx.num_rows = indices, factor, weight.shape[0]
-        return array_module_of(weight).take(weight, indices, axis=0)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return EmbeddingScatter.apply(grad, ctx.indices, ctx.factor, ctx.num_rows), None, None
-
-
-class EmbeddingScatter(Op):
-    """W_grad = zeros with factor[n] * g[n] added at row indices[n];  its adjoint is factor * (upstream)[indices].
-
-    (The backward of the embedding's backward: needed for second derivatives.)
-    """
-
-    @staticmethod
-    def forward(ctx, grad, indices, factor, num_rows):
-        ctx.indices, ctx.factor = indices, factor
-        rows = grad if factor is None else grad * factor
-        dim = grad.shape[-1]
-        return scatter_add_rows(rows.reshape(-1, dim), indices.reshape(-1), num_rows)
-
-    @staticmethod
-    def backward(ctx, grad):
-        picked = EmbeddingLookup.apply(grad, ctx.indices, None)
-        return picked if ctx.factor is None else picked * Tensor._make(ctx.factor), None, None, None
-
-
-def _renorm_rows_(weight: Tensor, indices, max_norm: float, norm_type: float) -> None:
+def renorm_rows_(weight: Tensor, indices, max_norm: float, norm_type: float) -> None:
     """Scale, in place, every looked-up row whose p-norm exceeds max_norm down to max_norm."""
     xp = array_module_of(weight._data)
     rows_used = xp.unique(indices)
@@ -139,6 +81,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         padding_idx = padding_idx % num_rows
     if max_norm is not None:
         with no_grad():
-            _renorm_rows_(weight, indices, max_norm, norm_type)
+            renorm_rows_(weight, indices, max_norm, norm_type)
     factor = _row_weights(indices, padding_idx, scale_grad_by_freq, num_rows, weight.dtype)
     return EmbeddingLookup.apply(weight, input, factor)

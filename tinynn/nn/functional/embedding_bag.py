@@ -36,7 +36,8 @@ from ...autograd.grad_mode import no_grad
 from ...backend import CPU, array_module_of, to_device
 from ...ops.indexing import IndexOutOfRange, gather, where
 from ...tensor import Tensor
-from .embedding import EmbeddingScatter, _renorm_rows_, embedding
+from ...ops.embedding import EmbeddingScatter
+from .embedding import renorm_rows_, embedding
 
 __all__ = ["embedding_bag"]
 
@@ -130,7 +131,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     xp = array_module_of(weight._data)
     if max_norm is not None:
         with no_grad():
-            _renorm_rows_(weight, xp.asarray(flat), max_norm, norm_type)
+            renorm_rows_(weight, xp.asarray(flat), max_norm, norm_type)
     if mode == "max":
         return _bag_max(weight, flat, bag_of, starts, ends, keep, counts, xp)
     rows = embedding(indices, weight, padding_idx, None, 2.0, scale_grad_by_freq)   # (N, D)

@@ -7,54 +7,12 @@ Shapes (PyTorch's layout, so weights move between the two unchanged)::
 """
 from __future__ import annotations
 
-from ...autograd.function import Op
-from ...backend import array_module_of
-from ...ops.linalg import matmul
-from ...tensor import Tensor
 from ...autograd.function import autocast_off
+from ...ops.linalg import matmul
+from ...ops.linear import Linear
+from ...tensor import Tensor
 
 __all__ = ["bilinear", "linear"]
-
-
-class Linear(Op):
-    """y = x W^T + b over the last dim of x; every leading dim is a batch dim.
-
-    With the leading dims flattened (X: (N, in), G = dL/dY: (N, out)) the gradients are three
-    matrix products / sums, each one BLAS call in the common 2-d case:
-
-        dL/dX = G W          (N, out) @ (out, in)
-        dL/dW = G^T X        (out, N) @ (N, in)     (summing over the batch is the product)
-        dL/db = sum_n G[n]
-    """
-
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, x, weight, bias):
-        xp = array_module_of(x)
-        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        y = xp.matmul(x2, weight.T)  # a transposed view: BLAS reads W^T without a copy
-        if bias is not None:
-            y += bias
-        ctx.save_for_backward(x, weight)
-        return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (weight.shape[0],))
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad
-        g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
-        grad_x = grad_w = grad_b = None
-        if need_x:
-            grad_x = g2 @ weight
-            if x.ndim != 2:
-                grad_x = grad_x.reshape(x.shape)
-        if need_w:
-            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            grad_w = g2.T @ x2
-        if need_b:
-            grad_b = g2.sum(0)
-        return grad_x, grad_w, grad_b
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -62,8 +20,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     A 1-d weight (in,) is one output feature with its dim dropped: y = input @ weight (+ bias), (*)."""
     if weight.ndim == 1:
-        from ...ops.linalg import matmul
-
         out = matmul(input, weight)
         return out if bias is None else out + bias
     if weight.ndim != 2:

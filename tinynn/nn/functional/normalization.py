@@ -44,6 +44,27 @@ def _update_running(running: Tensor, batch_stat, momentum: float) -> None:
         running.mul_(1.0 - momentum).add_(Tensor._make(batch_stat.astype(running.dtype, copy=False)), alpha=momentum)
 
 
+def _normalize_per_channel(input, axes, w, b, eps, running_mean, running_var, use_input_stats: bool,
+                           momentum: float, name: str, eval_flag: str, unit: str) -> Tensor:
+    """What batch_norm and instance_norm share: normalize over ``axes`` with the running statistics,
+    or with the input's own and then update the running ones with their batch average
+    (the variance made unbiased: times n / (n - 1), n values per statistic)."""
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(f"{name}: running_mean and running_var must be given when {eval_flag}")
+        stats = tuple(s._data.reshape(_channel_shape(input)).astype(input.dtype) for s in (running_mean, running_var))
+        return normalize(input, axes, w, b, eps, stats)[0]
+    count = math.prod(input.shape[a] for a in axes)
+    if count <= 1:
+        raise ValueError(f"Expected more than 1 {unit} when training, got input size {tuple(input.shape)}")
+    y, mean, var = normalize(input, axes, w, b, eps)  # mean, var: (1 or N, C, 1, ...)
+    if running_mean is not None:
+        _update_running(running_mean, mean._data.mean(axis=0).reshape(-1), momentum)
+    if running_var is not None:
+        _update_running(running_var, var._data.mean(axis=0).reshape(-1) * (count / (count - 1)), momentum)
+    return y
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -56,25 +77,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, *), "
                          f"got {input.ndim}-d input of shape {tuple(input.shape)}")
     axes = (0,) + tuple(range(2, input.ndim))
-    count = math.prod(input.shape[a] for a in axes)  # values per channel
     for stat, what in ((running_mean, "running_mean"), (running_var, "running_var")):
         if stat is not None and stat.numel() != input.shape[1]:
             raise RuntimeError(f"batch_norm: {what} should contain {input.shape[1]} elements not {stat.numel()}")
     w = _per_channel(weight, input, "batch_norm", "weight")
     b = _per_channel(bias, input, "batch_norm", "bias")
-    if not training:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("batch_norm: running_mean and running_var must be given when training=False")
-        stats = tuple(s._data.reshape(_channel_shape(input)).astype(input.dtype) for s in (running_mean, running_var))
-        return normalize(input, axes, w, b, eps, stats)[0]
-    if count <= 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}")
-    y, mean, var = normalize(input, axes, w, b, eps)
-    if running_mean is not None:
-        _update_running(running_mean, mean._data.reshape(-1), momentum)
-    if running_var is not None:
-        _update_running(running_var, var._data.reshape(-1) * (count / (count - 1)), momentum)
-    return y
+    return _normalize_per_channel(input, axes, w, b, eps, running_mean, running_var, training, momentum,
+                                  "batch_norm", "training=False", "value per channel")
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -89,22 +98,10 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         raise ValueError(f"instance_norm: expected input of shape (N, C, *) with spatial dims, "
                          f"got shape {tuple(input.shape)}")
     axes = tuple(range(2, input.ndim))
-    count = math.prod(input.shape[a] for a in axes)
     w = _per_channel(weight, input, "instance_norm", "weight")
     b = _per_channel(bias, input, "instance_norm", "bias")
-    if not use_input_stats:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("instance_norm: running_mean and running_var must be given when use_input_stats=False")
-        stats = tuple(s._data.reshape(_channel_shape(input)).astype(input.dtype) for s in (running_mean, running_var))
-        return normalize(input, axes, w, b, eps, stats)[0]
-    if count <= 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size {tuple(input.shape)}")
-    y, mean, var = normalize(input, axes, w, b, eps)  # mean, var: (N, C, 1, ...)
-    if running_mean is not None:
-        _update_running(running_mean, mean._data.mean(axis=0).reshape(-1), momentum)
-    if running_var is not None:
-        _update_running(running_var, var._data.mean(axis=0).reshape(-1) * (count / (count - 1)), momentum)
-    return y
+    return _normalize_per_channel(input, axes, w, b, eps, running_mean, running_var, use_input_stats, momentum,
+                                  "instance_norm", "use_input_stats=False", "spatial element")
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,

@@ -1,2 +1,3 @@
 """``torch.nn.modules.container``."""
-from ..containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
+from ..containers import ModuleDict, ModuleList, Sequential  # noqa: F401
+from ..parameter_containers import ParameterDict, ParameterList  # noqa: F401

@@ -24,7 +24,23 @@ def _check_schedulers(owner: str, optimizer: Optimizer, schedulers: list) -> Non
                              f"{type(scheduler).__name__} at index {i} with a different optimizer.")
 
 
-class SequentialLR(LRScheduler):
+class CompositeScheduler(LRScheduler):
+    """A scheduler made of ``self._schedulers``: its state is its own fields plus each inner one's."""
+
+    def state_dict(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for scheduler, scheduler_state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(scheduler_state)
+
+
+class SequentialLR(CompositeScheduler):
     """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` from its start, and so on.
 
     Typical use: a LinearLR warm-up for 5 epochs, then CosineAnnealingLR::
@@ -72,20 +88,8 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
 
-    def load_state_dict(self, state_dict: dict) -> None:
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, scheduler_state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(scheduler_state)
-
-
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(CompositeScheduler):
     """Step every scheduler in the list at each ``step()``, so their (chainable) effects multiply."""
 
     def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None):
@@ -101,15 +105,3 @@ class ChainedScheduler(LRScheduler):
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = [g["lr"] for g in self._schedulers[-1].optimizer.param_groups]
-
-    def state_dict(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, scheduler_state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(scheduler_state)

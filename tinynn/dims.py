@@ -1,4 +1,8 @@
-"""Checking and normalising dimension arguments, with PyTorch's error messages."""
+"""Checking and normalising dimension and shape arguments, with PyTorch's error messages.
+
+Below both the Tensor and the ops (it imports nothing of tinynn): ``Tensor.size(dim)``, the creation
+functions and every op that takes a ``dim`` or a shape check their arguments here.
+"""
 from __future__ import annotations
 
 import operator
