@@ -33,3 +33,22 @@ def test_anomaly_mode_is_restored():
     with detect_anomaly():
         assert tinynn.autograd.is_anomaly_enabled()
     assert not tinynn.autograd.is_anomaly_enabled()
+
+
+def test_set_detect_anomaly_sets_at_once_and_restores_on_leaving_a_with_block():
+    # as PyTorch: the call switches the mode at once; used as a context manager it also restores it
+    enabled = tinynn.autograd.is_anomaly_enabled
+    assert not enabled()
+    tinynn.autograd.set_detect_anomaly(True)
+    assert enabled()
+    tinynn.autograd.set_detect_anomaly(False)
+    assert not enabled()
+    with tinynn.autograd.set_detect_anomaly(True):
+        assert enabled()
+    assert not enabled()
+    with detect_anomaly():
+        assert enabled()
+        with tinynn.autograd.set_detect_anomaly(False):
+            assert not enabled()
+        assert enabled()
+    assert not enabled()
