@@ -27,6 +27,8 @@ sys.path.insert(0, HERE)
 import workloads  # noqa: E402
 
 ENGINES = ("tinynn", "torch", "numpy")
+# tinynn.threads.THREAD_VARIABLES, written out: importing tinynn here would apply its process-wide
+# allocator settings to the PyTorch process too
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 

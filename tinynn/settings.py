@@ -109,7 +109,7 @@ def get_num_threads() -> int:
 
 
 def _env_threads() -> int:
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for name in threads.THREAD_VARIABLES:
         if os.environ.get(name, "").isdigit():
             return int(os.environ[name])
     return os.cpu_count() or 1

@@ -129,7 +129,7 @@ def set_blas_threads(n: int) -> bool:
 # MKL_NUM_THREADS in the environment, or tinynn.set_num_threads(n), fix the count.
 
 INTERVAL = 0.3
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _cpu_count() -> int:
@@ -160,7 +160,7 @@ class _Policy:
 
     def start(self, now: float) -> None:
         self.active = False
-        if any(os.environ.get(name) for name in _THREAD_VARIABLES) or _library() is None:
+        if any(os.environ.get(name) for name in THREAD_VARIABLES) or _library() is None:
             return
         try:
             self.last = (now, *_machine_busy_and_own_ticks())
