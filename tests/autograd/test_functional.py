@@ -58,3 +58,10 @@ def test_hessian_matches_torch():
     ours = AF.hessian(f_ours, leaf(data))
     theirs = torch.autograd.functional.hessian(f_torch, torch.tensor(data))
     assert_close(ours, theirs)
+
+
+def test_jacobian_of_an_empty_output_is_empty():
+    """One backward pass per output element: none for an empty output, and J has shape (0,) + x.shape."""
+    x = leaf(rand(3))
+    assert AF.jacobian(lambda t: t[:0] * 2, x).shape == (0, 3)
+    assert tinynn.func.jacrev(lambda t: t[:0] * 2)(x).shape == (0, 3)

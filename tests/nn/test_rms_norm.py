@@ -1,4 +1,4 @@
-"""RMSNorm (tinynn/nn/rms_norm.py, F.rms_norm, the op in tinynn/ops/rms_norm.py): float64 gradchecks
+"""RMSNorm (tinynn/nn/rms_norm.py, F.rms_norm, the op RMSNormalize in tinynn/ops/normalization.py): float64 gradchecks
 (first and second order), PyTorch parity of outputs, input and weight gradients, eps=None, dtypes,
 state_dict names, repr and errors."""
 import numpy as np

@@ -132,3 +132,25 @@ def test_errors():
         QLoRALinear(layer, lora_dropout=1.0)
     with pytest.raises(ValueError, match="unknown format"):
         QuantizedLinear(8, 3, format="int2")
+
+
+def test_lora_and_qlora_share_one_adapter():
+    """LoRALinear and QLoRALinear are both nn.LoRALayer: the same parameters, initialisation and
+    update, scaling * dropout(x) A^T B^T = x delta_W^T, beside their frozen base."""
+    from tinynn.nn.lora_layers import LoRALayer
+
+    tinynn.manual_seed(0)
+    linear = nn.Linear(8, 4).double()
+    layers = [nn.LoRALinear(linear, r=2, lora_alpha=6), QLoRALinear.from_linear(nn.Linear(8, 4), r=2, lora_alpha=6)]
+    x = tinynn.tensor(np.random.default_rng(0).standard_normal((3, 8)))
+    for layer in layers:
+        assert isinstance(layer, LoRALayer)
+        assert [name for name, _ in layer.named_parameters() if _.requires_grad] == ["lora_A", "lora_B"]
+        assert layer.scaling == 3.0 and not layer.lora_B.detach().numpy().any()   # B = 0: no change at first
+        with tinynn.no_grad():
+            layer.lora_B.copy_(tinynn.tensor(np.arange(8.0).reshape(4, 2) / 8).to(layer.lora_B.dtype))
+        xs = x.to(layer.lora_A.dtype)
+        update = layer.low_rank_update(xs)
+        np.testing.assert_allclose(update.detach().numpy(), (xs @ layer.delta_weight().T).detach().numpy(),
+                                   rtol=1e-5)
+        np.testing.assert_allclose(layer(xs).detach().numpy(), (layer.base(xs) + update).detach().numpy(), rtol=1e-6)

@@ -44,15 +44,23 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
     single, xs = _prepare(inputs)
     with grad_mode.enable_grad():
         out = func(*xs)
-        rows = [[] for _ in xs]
-        flat = out.reshape(-1)
-        for r in range(flat.numel()):
-            gs = grad(flat[r], xs, retain_graph=True, create_graph=create_graph,
-                      allow_unused=True, materialize_grads=True)
-            for i, g in enumerate(gs):
-                rows[i].append(g)
-    jac = tuple(stack(row).reshape(tuple(out.shape) + tuple(x.shape)) for row, x in zip(rows, xs))
+        jac = tuple(jacobians_by_rows(out, xs, lambda element: grad(
+            element, xs, retain_graph=True, create_graph=create_graph, allow_unused=True, materialize_grads=True)))
     return jac[0] if single else jac
+
+
+def jacobians_by_rows(output: Tensor, inputs, gradients) -> list:
+    """d output / d x for each x in ``inputs``, shaped output.shape + x.shape: one backward pass
+    per element of ``output`` (a row of the Jacobian). ``gradients(element)`` gives one scalar
+    element's gradients with respect to the inputs (zeros, not None, where it does not depend on one).
+    Shared by ``jacobian`` here and ``tinynn.func.jacrev``."""
+    flat = output.reshape(-1)
+    rows = [[] for _ in inputs]
+    for r in range(flat.numel()):
+        for row, g in zip(rows, gradients(flat[r])):
+            row.append(g)
+    return [stack(row).reshape(tuple(output.shape) + tuple(x.shape)) if row
+            else x.detach().new_zeros(tuple(output.shape) + tuple(x.shape)) for row, x in zip(rows, inputs)]
 
 
 # torch.stack, for the Jacobian's rows. It is an op, and the ops sit above autograd (they import it),

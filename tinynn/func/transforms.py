@@ -28,7 +28,7 @@ from __future__ import annotations
 from ..autograd import grad_mode
 from ..autograd.engine import grad as autograd_grad
 from ..autograd.engine import leaf_edges
-from ..ops.join import stack
+from ..autograd.functional import jacobians_by_rows
 from ..tensor import Tensor
 from ._tree import tree_flatten, tree_unflatten
 
@@ -71,6 +71,28 @@ def _prepare(tree):
     return tree_unflatten(private, spec), private, spec
 
 
+def _prepare_args(args: tuple, argnums):
+    """(args with those at ``argnums`` replaced by private inputs, their flat private leaves, one
+    spec per replaced argument)."""
+    args = list(args)
+    private, specs = [], []
+    for position in _check_argnums(argnums, len(args)):
+        args[position], leaves, spec = _prepare(args[position])
+        private += leaves
+        specs.append(spec)
+    return args, private, specs
+
+
+def _per_argument(flat: list, specs: list, argnums):
+    """Results, one per private leaf, regrouped as the arguments at ``argnums``: one tree for an int
+    argnums, else a tuple of trees."""
+    per_arg, start = [], 0
+    for spec in specs:
+        per_arg.append(tree_unflatten(flat[start:start + spec.num_leaves], spec))
+        start += spec.num_leaves
+    return per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
+
+
 def _release(t, private: list):
     """``t`` detached when its graph reaches only the transform's own fresh leaves (nothing outside)."""
     if not isinstance(t, Tensor) or not t.requires_grad:
@@ -103,13 +125,7 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
     With has_aux, func returns (value, aux) and the result is (grad, (value, aux))."""
 
     def wrapper(*args, **kwargs):
-        positions = _check_argnums(argnums, len(args))
-        args = list(args)
-        private, specs = [], []
-        for position in positions:
-            args[position], leaves, spec = _prepare(args[position])
-            private += leaves
-            specs.append(spec)
+        args, private, specs = _prepare_args(args, argnums)
         with grad_mode.enable_grad():
             output = func(*args, **kwargs)
             aux = None
@@ -122,12 +138,7 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                    f"with {output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
             grads = _gradients([output], private, [output.detach() * 0 + 1])
-        grads = [_release(g, private) for g in grads]
-        per_arg, start = [], 0
-        for spec in specs:
-            per_arg.append(tree_unflatten(grads[start:start + spec.num_leaves], spec))
-            start += spec.num_leaves
-        result = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
+        result = _per_argument([_release(g, private) for g in grads], specs, argnums)
         value = _release(output, private)
         if has_aux:
             return result, (value, _release_tree(aux, private))
@@ -252,13 +263,7 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size: int | None = N
     shape S and an input of shape T, a tensor of shape S + T (nested as the outputs and argnums)."""
 
     def wrapper(*args):
-        positions = _check_argnums(argnums, len(args))
-        args = list(args)
-        private, specs = [], []
-        for position in positions:
-            args[position], leaves, spec = _prepare(args[position])
-            private += leaves
-            specs.append(spec)
+        args, private, specs = _prepare_args(args, argnums)
         with grad_mode.enable_grad():
             output = func(*args)
             aux = None
@@ -266,14 +271,8 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size: int | None = N
                 output, aux = _split_aux(output, "jacrev(f)(*args)")
             out_leaves, out_spec = tree_flatten(output)
             per_output = [_jacobian_of(o, private) for o in out_leaves]
-        per_output = [[_release(j, private) for j in jacobians] for jacobians in per_output]
-        structured = []
-        for jacobians in per_output:
-            per_arg, start = [], 0
-            for spec in specs:
-                per_arg.append(tree_unflatten(jacobians[start:start + spec.num_leaves], spec))
-                start += spec.num_leaves
-            structured.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
+        structured = [_per_argument([_release(j, private) for j in jacobians], specs, argnums)
+                      for jacobians in per_output]
         result = tree_unflatten(structured, out_spec)
         return (result, _release_tree(aux, private)) if has_aux else result
 
@@ -284,16 +283,7 @@ def _jacobian_of(output, inputs: list) -> list:
     """d output / d input for each input: one backward pass per output element (a row of J)."""
     if not isinstance(output, Tensor):
         raise RuntimeError(f"jacrev: Expected f to return Tensors, got {type(output)}")
-    flat = output.reshape(-1)
-    rows = [[] for _ in inputs]
-    for r in range(flat.numel()):
-        for i, g in enumerate(_gradients([flat[r]], inputs, [flat[r].detach() * 0 + 1])):
-            rows[i].append(g)
-    jacobians = []
-    for row, x in zip(rows, inputs):
-        shape = tuple(output.shape) + tuple(x.shape)
-        jacobians.append(stack(row).reshape(shape) if row else x.detach().new_zeros(shape))
-    return jacobians
+    return jacobians_by_rows(output, inputs, lambda element: _gradients([element], inputs, [element.detach() * 0 + 1]))
 
 
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):

@@ -25,7 +25,7 @@ from .linear import Identity, Linear
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["LoRALinear", "LoRAMultiheadAttention"]
+__all__ = ["LoRALayer", "LoRALinear", "LoRAMultiheadAttention"]
 
 
 def check_lora_hyperparameters(r, lora_alpha, lora_dropout) -> None:
@@ -49,7 +49,37 @@ def new_lora_adapter(r: int, in_features: int, out_features: int, like: Tensor) 
     return lora_A, lora_B
 
 
-class LoRALinear(Module):
+class LoRALayer(Module):
+    """The adapter that ``LoRALinear`` and ``quant.QLoRALinear`` share (peft's ``LoraLayer``).
+
+    A frozen base layer (requires_grad=False) beside a trainable low-rank update:
+        update(x) = scaling * dropout(x) A^T B^T,    scaling = lora_alpha / r
+    lora_A: (r, in_features), kaiming-uniform;  lora_B: (out_features, r), zeros, so a new adapter
+    changes nothing;  lora_dropout acts on the adapter's input only (training mode).
+    """
+
+    def __init__(self, base: Module, in_features: int, out_features: int, r: int, lora_alpha: float,
+                 lora_dropout: float, like: Tensor) -> None:
+        check_lora_hyperparameters(r, lora_alpha, lora_dropout)
+        super().__init__()
+        self.base = base
+        base.requires_grad_(False)
+        self.r, self.lora_alpha = r, lora_alpha
+        self.scaling = lora_alpha / r
+        self.lora_dropout = Dropout(lora_dropout) if lora_dropout > 0 else Identity()
+        self.lora_A, self.lora_B = new_lora_adapter(r, in_features, out_features, like)
+
+    def delta_weight(self) -> Tensor:
+        """delta_W = scaling * B A: (out_features, in_features), rank <= r."""
+        return (self.lora_B @ self.lora_A) * self.scaling
+
+    def low_rank_update(self, input: Tensor) -> Tensor:
+        """scaling * dropout(x) A^T B^T: (*, in) -> (*, out)."""
+        # x A^T first: (*, in) -> (*, r) -> (*, out) costs r(in + out) per row, never out * in
+        return ((self.lora_dropout(input) @ self.lora_A.T) @ self.lora_B.T) * self.scaling
+
+
+class LoRALinear(LoRALayer):
     """A frozen ``nn.Linear`` plus a trainable low-rank update (peft's ``lora.Linear``).
 
     forward:  y = base(x) + (lora_alpha / r) * dropout(x) A^T B^T      x: (*, in) -> y: (*, out)
@@ -67,14 +97,7 @@ class LoRALinear(Module):
     def __init__(self, base: Linear, r: int = 8, lora_alpha: float = 16, lora_dropout: float = 0.0) -> None:
         if not isinstance(base, Linear):
             raise TypeError(f"LoRALinear wraps an nn.Linear, got {type(base).__name__}")
-        check_lora_hyperparameters(r, lora_alpha, lora_dropout)
-        super().__init__()
-        self.base = base
-        base.requires_grad_(False)
-        self.r, self.lora_alpha = r, lora_alpha
-        self.scaling = lora_alpha / r
-        self.lora_dropout = Dropout(lora_dropout) if lora_dropout > 0 else Identity()
-        self.lora_A, self.lora_B = new_lora_adapter(r, base.in_features, base.out_features, base.weight)
+        super().__init__(base, base.in_features, base.out_features, r, lora_alpha, lora_dropout, base.weight)
         self.merged = False
 
     @property
@@ -85,17 +108,9 @@ class LoRALinear(Module):
     def out_features(self) -> int:
         return self.base.out_features
 
-    def delta_weight(self) -> Tensor:
-        """delta_W = scaling * B A: (out_features, in_features), rank <= r."""
-        return (self.lora_B @ self.lora_A) * self.scaling
-
     def forward(self, input: Tensor) -> Tensor:
         out = self.base(input)
-        if self.merged:
-            return out
-        # x A^T first: (*, in) -> (*, r) -> (*, out) costs r(in + out) per row, never out * in
-        low_rank = (self.lora_dropout(input) @ self.lora_A.T) @ self.lora_B.T
-        return out + low_rank * self.scaling
+        return out if self.merged else out + self.low_rank_update(input)
 
     def merge(self) -> None:
         """W <- W + scaling * B A (in place); the forward then skips the adapter."""

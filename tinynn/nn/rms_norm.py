@@ -3,7 +3,7 @@
     y = x / sqrt(mean(x^2) + eps) * weight      (mean over the trailing ``normalized_shape`` dims)
 
 Unlike ``LayerNorm`` there is no centering and no bias. The math and the gradient are in
-``tinynn/ops/rms_norm.py``; the function is ``F.rms_norm``.
+``RMSNormalize`` in ``tinynn/ops/normalization.py``; the function is ``F.rms_norm``.
 """
 from __future__ import annotations
 

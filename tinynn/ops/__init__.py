@@ -23,6 +23,9 @@
 ``stacking``    atleast_2d dstack hsplit tile rot90  ``index_sets``  tril_indices combinations isin argwhere
 ``numerical``   diff trapezoid vander                ``batched_products``  addmv addr baddbmm addbmm
 ``distances``   dist pdist renorm
+The layers' fused ops (called by tinynn.nn.functional): ``linear`` ``conv`` ``pool`` ``normalization``
+(batch, layer, group, instance and RMS norm) ``loss`` ``attention`` ``recurrent`` ``embedding`` ``ctc``.
+``tensor_math`` gives these ops NumPy's names, for a formula that runs on arrays and on Tensors alike.
 """
 from .arithmetic import *  # noqa: F401,F403
 from .minmax import *  # noqa: F401,F403

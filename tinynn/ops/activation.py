@@ -11,23 +11,23 @@ is one op (``Pointwise``):
     backward:  dL/dx = g * d
 
 A second derivative (``create_graph=True``) needs d as a function of x, not as saved numbers, so
-then the backward recomputes f'(x) from x with differentiable tensor ops (``slope``). The two
-paths are the same formula; the tests gradcheck the first and gradgradcheck the second.
+then the backward recomputes it: the same ``value_and_slope``, run on Tensors with ``tensor_math``
+(NumPy's names for tinynn ops) as its array module. One formula; the tests gradcheck it on arrays
+and gradgradcheck it on Tensors.
 """
 from __future__ import annotations
 
 import math
 
-from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend import array_module_of
 from ..dtypes import refuse_dtype
 from ..kernels import use_fused
 from ..kernels.gelu import fused_gelu_value_and_slope
 from ..tensor import Tensor
-from .minmax import clamp
+from . import tensor_math
 from .special import erf_array
-from .unary import _floating, erf, exp
+from .unary import _floating, erf
 
 __all__ = ["relu", "sigmoid", "tanh"]
 
@@ -99,24 +99,28 @@ class Relu(Op):
         return grad * ((y > 0) | (y != y))
 
 
-def _mask(condition: Tensor, like: Tensor) -> Tensor:
-    """A boolean tensor as 0/1 in like's dtype (a constant: no gradient flows through it)."""
-    return condition.to(like.dtype)
+def _float_mask(condition, like):
+    """A boolean array or Tensor as 0/1 in like's dtype (a constant: no gradient flows through it)."""
+    return condition.to(like.dtype) if isinstance(condition, Tensor) else condition.astype(like.dtype)
+
+
+def _erf(v):
+    """erf of an array (``erf_array``) or of a Tensor (the differentiable op)."""
+    return erf(v) if isinstance(v, Tensor) else erf_array(v)
 
 
 class Pointwise(Op):
-    """y = f(x) elementwise. Subclasses give ``value_and_slope`` (arrays) and ``slope`` (tensors)."""
+    """y = f(x) elementwise. Subclasses give ``value_and_slope``: f(x) and f'(x), written once.
+
+    ``value_and_slope(xp, x, *params)`` runs on raw arrays with their array module (forward) and on
+    Tensors with ``tensor_math`` (a backward being recorded), so it uses only what both offer.
+    """
 
     array_backward = True   # grad * d runs on raw arrays unless a graph of the backward is wanted
 
     @staticmethod
     def value_and_slope(xp, x, *params):
-        """(f(x), f'(x)) as arrays of x's dtype."""
-        raise NotImplementedError
-
-    @staticmethod
-    def slope(x: Tensor, *params) -> Tensor:
-        """f'(x) built from differentiable tensor ops (used only when building a graph for a 2nd derivative)."""
+        """(f(x), f'(x)), of x's dtype: arrays for xp = NumPy or CuPy, Tensors for xp = tensor_math."""
         raise NotImplementedError
 
     @staticmethod
@@ -135,8 +139,8 @@ class Pointwise(Op):
     @staticmethod
     def backward(ctx, grad):
         x, d = ctx.saved_tensors
-        if grad_mode.state.enabled:
-            return grad * type(ctx).slope(x, *ctx.params)
+        if isinstance(x, Tensor):  # a graph of this backward: f'(x) as a function of x, by the same lines
+            d = type(ctx).value_and_slope(tensor_math, x, *ctx.params)[1]
         return grad * d
 
 
@@ -145,14 +149,10 @@ class LeakyRelu(Pointwise):
 
     @staticmethod
     def value_and_slope(xp, x, negative_slope):
-        d = (x > 0).astype(x.dtype)
+        d = _float_mask(x > 0, x)
         d *= 1 - negative_slope
         d += negative_slope
         return x * d, d
-
-    @staticmethod
-    def slope(x, negative_slope):
-        return _mask(x > 0, x) * (1 - negative_slope) + negative_slope
 
 
 class Elu(Pointwise):
@@ -167,15 +167,10 @@ class Elu(Pointwise):
         # only the x <= 0 side is used (so no overflow); expm1 keeps e^z - 1 accurate near 0
         expm1_neg = xp.expm1(xp.minimum(x, 0) * input_scale)
         y = xp.where(positive, x * scale, expm1_neg * (scale * alpha))
-        expm1_neg += 1
-        d = xp.where(positive, scale, expm1_neg * (scale * alpha * input_scale))
-        return y, d
-
-    @staticmethod
-    def slope(x, alpha, scale, input_scale):
-        positive = _mask(x > 0, x)
-        negative_side = exp(clamp(x, max=0.0) * input_scale) * (scale * alpha * input_scale)
-        return positive * scale + (1 - positive) * negative_side
+        k = scale * alpha * input_scale
+        slope_neg = expm1_neg * k
+        slope_neg += k                               # k (e^(c x) - 1) + k = k e^(c x)
+        return y, xp.where(positive, scale, slope_neg)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -195,7 +190,7 @@ class Gelu(Pointwise):
 
     @staticmethod
     def value_and_slope(xp, x, approximate):
-        if use_fused(x):  # one GPU kernel (kernels/gelu.py) for what follows
+        if xp is not tensor_math and use_fused(x):  # one GPU kernel (kernels/gelu.py) for what follows
             return fused_gelu_value_and_slope(x, approximate)
         if approximate == "tanh":
             x2 = x * x
@@ -214,7 +209,7 @@ class Gelu(Pointwise):
             t *= 0.5
             t += half_1pt                            # dy/dx
             return x * half_1pt, t
-        cdf = erf_array(x * _INV_SQRT_2)
+        cdf = _erf(x * _INV_SQRT_2)
         cdf += 1
         cdf *= 0.5
         pdf = x * x
@@ -223,14 +218,6 @@ class Gelu(Pointwise):
         pdf *= x * _INV_SQRT_2PI                     # x phi(x)
         pdf += cdf
         return x * cdf, pdf
-
-    @staticmethod
-    def slope(x, approximate):
-        if approximate == "tanh":
-            t = tanh((x + _GELU_CUBIC * x * x * x) * _SQRT_2_OVER_PI)
-            du = (1 + 3 * _GELU_CUBIC * x * x) * _SQRT_2_OVER_PI
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-        return 0.5 * (1 + erf(x * _INV_SQRT_2)) + x * exp(-0.5 * x * x) * _INV_SQRT_2PI
 
 
 class Silu(Pointwise):
@@ -244,11 +231,6 @@ class Silu(Pointwise):
         d += 1
         d *= s
         return x * s, d
-
-    @staticmethod
-    def slope(x):
-        s = sigmoid(x)
-        return s * (1 + x * (1 - s))
 
 
 def _stable_softplus(xp, z):
@@ -269,11 +251,6 @@ class Softplus(Pointwise):
         linear = z > threshold
         return xp.where(linear, x, soft), xp.where(linear, 1.0, s)
 
-    @staticmethod
-    def slope(x, beta, threshold):
-        linear = _mask(x * beta > threshold, x)
-        return linear + (1 - linear) * sigmoid(x * beta)
-
 
 class Mish(Pointwise):
     """y = x tanh(softplus(x));  dy/dx = t + x sigmoid(x) (1 - t^2),  t = tanh(softplus(x))
@@ -290,11 +267,6 @@ class Mish(Pointwise):
         d += t
         return x * t, d
 
-    @staticmethod
-    def slope(x):
-        t = tanh(Softplus.apply(x, 1.0, math.inf))
-        return t + x * sigmoid(x) * (1 - t * t)
-
 
 class LogSigmoid(Pointwise):
     """y = log sigmoid(x) = min(x, 0) - log(1 + e^-|x|);  dy/dx = 1 - sigmoid(x) = sigmoid(-x)."""
@@ -304,21 +276,13 @@ class LogSigmoid(Pointwise):
         s, e = _stable_sigmoid(xp, -x)
         return xp.minimum(x, 0) - xp.log1p(e), s
 
-    @staticmethod
-    def slope(x):
-        return sigmoid(-x)
-
 
 class Hardtanh(Pointwise):
     """y = clamp(x, lo, hi);  dy/dx = 1 strictly inside (lo, hi), else 0."""
 
     @staticmethod
     def value_and_slope(xp, x, lo, hi):
-        return xp.clip(x, lo, hi), ((x > lo) & (x < hi)).astype(x.dtype)
-
-    @staticmethod
-    def slope(x, lo, hi):
-        return _mask((x > lo) & (x < hi), x)
+        return xp.clip(x, lo, hi), _float_mask((x > lo) & (x < hi), x)
 
 
 class Hardsigmoid(Pointwise):
@@ -328,13 +292,9 @@ class Hardsigmoid(Pointwise):
     def value_and_slope(xp, x):
         y = x / 6
         y += 0.5
-        d = ((x > -3) & (x < 3)).astype(x.dtype)
+        d = _float_mask((x > -3) & (x < 3), x)
         d /= 6
         return xp.clip(y, 0, 1, out=y), d
-
-    @staticmethod
-    def slope(x):
-        return _mask((x > -3) & (x < 3), x) / 6
 
 
 class Hardswish(Pointwise):
@@ -345,13 +305,9 @@ class Hardswish(Pointwise):
         gate = x + 3
         xp.clip(gate, 0, 6, out=gate)
         gate /= 6
-        d = xp.where(x <= -3, 0.0, xp.where(x < 3, x / 3 + 0.5, 1.0))
-        return x * gate, d.astype(x.dtype, copy=False)
-
-    @staticmethod
-    def slope(x):
-        middle = _mask((x > -3) & (x < 3), x)
-        return middle * (x / 3 + 0.5) + _mask(x >= 3, x)
+        middle = x / 3
+        middle += 0.5
+        return x * gate, xp.where(x <= -3, 0.0, xp.where(x < 3, middle, 1.0))
 
 
 def sigmoid(x: Tensor) -> Tensor:

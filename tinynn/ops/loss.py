@@ -25,30 +25,31 @@ sum of w_t over non-ignored positions (index targets; the count when unweighted)
 of positions (probability targets). When every target is ignored the mean is 0/0 = nan and the
 gradient is 0, as in PyTorch.
 
-As in the normalization op, the first-order backward runs on raw arrays (with the softmax kept
-from forward, so backward needs no exp); under ``create_graph=True`` it is built from
-differentiable tinynn ops, softmax recomputed from x, so that it can be differentiated again.
+The backward is written once (``_cross_entropy_grads``). The engine runs it on raw arrays for a
+first derivative, with the softmax kept from forward (so backward needs no exp); under
+``create_graph=True`` on Tensors, with softmax recomputed from x by differentiable ops, so that it
+can be differentiated again.
 """
 from __future__ import annotations
 
 import math
 
-from ..autograd import grad_mode
 from ..autograd.function import Op, autocast_off
 from ..backend import array_module_of
 from ..dtypes import float32
 from ..tensor import Tensor
 from .minmax import clamp
-from .indexing import where
-from .reduce import log_softmax, softmax, sum as sum_of
+from .reduce import log_softmax, softmax
 from .activation import LogSigmoid
-from .unary import log
+from . import tensor_math
 
 __all__ = ["binary_cross_entropy_pointwise", "cross_entropy_fused", "log_sigmoid", "squared_error"]
 
 
 class CrossEntropy(Op):
     """loss = -sum_c q_c log softmax(x)_c per position; see the module docstring for q and the backward."""
+
+    array_backward = True   # raw arrays for a first derivative, Tensors when backward is recorded
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, label_smoothing, reduction, probabilities):
@@ -63,9 +64,7 @@ class CrossEntropy(Op):
         if probabilities:
             logp = shifted
             logp -= log_total
-            q = target * (1.0 - eps) + eps / c if eps else target
-            if w is not None:
-                q = q * w
+            q = _target_weights(target, w, eps, c)
             loss = -(q * logp).sum(axis=1)
             denominator = loss.size
             ctx.q, ctx.logp = q, logp
@@ -84,6 +83,7 @@ class CrossEntropy(Op):
                 loss += weighted_sum
             denominator = float(w_t.sum())
             ctx.key, ctx.valid, ctx.w_t = key, valid, w_t
+            ctx.q = ctx.logp = None   # no target gradient for class indices
         ctx.softmax, ctx.w, ctx.eps = probs, w, eps
         ctx.reduction, ctx.probabilities, ctx.denominator = reduction, probabilities, denominator
         ctx.save_for_backward(x, target)
@@ -97,9 +97,18 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad):
         x, target = ctx.saved_tensors
-        if grad_mode.state.enabled:
-            return _cross_entropy_backward_graph(ctx, grad, x, target)
-        return _cross_entropy_backward_arrays(ctx, grad._data)
+        if isinstance(x, Tensor):  # a graph of this backward: softmax, logp and q as functions of x and p
+            probs, logp = softmax(x, 1), log_softmax(x, 1)
+            q = _target_weights(target, ctx.w, ctx.eps, x.shape[1]) if ctx.probabilities else None
+        else:  # raw arrays: the ones forward kept (so backward needs no exp)
+            probs, logp, q = ctx.softmax, ctx.logp, ctx.q
+        return _cross_entropy_grads(ctx, grad, probs, logp, q)
+
+
+def _target_weights(target, w, eps: float, c: int):
+    """q = w ((1 - eps) p + eps / C) for probability targets p (arrays or Tensors; w: None or an array)."""
+    q = target * (1.0 - eps) + eps / c if eps else target
+    return q * w if w is not None else q
 
 
 def _class_key(classes, xp) -> tuple:
@@ -118,26 +127,31 @@ def _class_key(classes, xp) -> tuple:
 def _position_grad(ctx, g):
     """dL/d(loss at each position): the upstream gradient, divided by the total weight for 'mean'.
 
-    A raw array of the positions' shape ('none') or 0-d. All ignored: 0 (PyTorch's gradient).
+    Of the positions' shape (N, d1, ...) ('none') or 0-d. All ignored: 0 (PyTorch's gradient).
     """
     if ctx.reduction == "mean":
         return g * (1.0 / ctx.denominator) if ctx.denominator else g * 0.0
     return g
 
 
-def _cross_entropy_backward_arrays(ctx, g):
-    """softmax * Q - q, scaled by each position's gradient, on raw arrays with one full-size temporary."""
+def _cross_entropy_grads(ctx, g, probs, logp, q):
+    """dL/dx = (softmax * Q - q) g_pos and dL/dp = -(1 - eps) w logp g_pos (the module docstring),
+    the same lines for raw arrays and Tensors; ``q`` is given for probability targets.
+
+    For class indices q is never formed: it is (1 - eps) w_t at each position's target class,
+    subtracted there, plus eps / C w everywhere (label smoothing). One full-size new array.
+    """
     need_x, need_target = ctx.needs_input_grad[:2]
     g_pos = _position_grad(ctx, g)
     expand = (slice(None), None)  # positions (N, d1, ...) -> (N, 1, d1, ...) against the class axis
-    c, eps = ctx.softmax.shape[1], ctx.eps
+    g_classes = g_pos[expand] if g_pos.ndim else g_pos
+    c, eps = probs.shape[1], ctx.eps
     grad_x = grad_target = None
     if need_x:
-        dx = ctx.softmax.copy()
         if ctx.probabilities:
-            q = ctx.q * (g_pos[expand] if g_pos.ndim else g_pos)
-            dx *= q.sum(axis=1, keepdims=True)
-            dx -= q
+            q = q * g_classes
+            grad_x = probs * q.sum(1)[expand]
+            grad_x -= q
         else:
             w_t = ctx.w_t * g_pos
             total_w = c if ctx.w is None else float(ctx.w.sum())
@@ -145,44 +159,15 @@ def _cross_entropy_backward_arrays(ctx, g):
             if eps:
                 smooth = (eps / c) * (ctx.valid * g_pos)
                 coef = coef + smooth * total_w
-            dx *= coef[expand]
-            dx[ctx.key] -= (1.0 - eps) * w_t
+            grad_x = probs * coef[expand]
+            grad_x[ctx.key] -= (1.0 - eps) * w_t
             if eps:
-                dx -= smooth[expand] * (ctx.w if ctx.w is not None else 1.0)
-        grad_x = Tensor._make(dx)
+                grad_x -= smooth[expand] * (ctx.w if ctx.w is not None else 1.0)
     if need_target:
-        dp = ctx.logp * (-(1.0 - eps))
+        grad_target = logp * (-(1.0 - eps))
         if ctx.w is not None:
-            dp *= ctx.w
-        dp *= g_pos[expand] if g_pos.ndim else g_pos
-        grad_target = Tensor._make(dp)
-    return grad_x, grad_target
-
-
-def _cross_entropy_backward_graph(ctx, grad, x, target):
-    """softmax * Q - q (and the target gradient) from tinynn ops, so it can be differentiated again."""
-    need_x, need_target = ctx.needs_input_grad[:2]
-    xp = array_module_of(ctx.softmax)
-    c, eps = ctx.softmax.shape[1], ctx.eps
-    scale = grad.unsqueeze(1) if ctx.reduction == "none" else grad
-    if ctx.reduction == "mean":
-        scale = scale * (1.0 / ctx.denominator if ctx.denominator else 0.0)
-    w = None if ctx.w is None else Tensor._make(ctx.w)
-    if ctx.probabilities:
-        q = target * (1.0 - eps) + eps / c if eps else target
-        q = q * w if w is not None else q
-    else:  # a constant: q = (1 - eps) w_t onehot + eps / C w, zero at ignored positions
-        dense = xp.zeros_like(ctx.softmax)
-        dense[ctx.key] = (1.0 - eps) * ctx.w_t
-        if eps:
-            dense += (eps / c) * (ctx.w if ctx.w is not None else 1.0) * ctx.valid[:, None]
-        q = Tensor._make(dense)
-    grad_x = grad_target = None
-    if need_x:
-        grad_x = (softmax(x, 1) * sum_of(q, 1, keepdim=True) - q) * scale
-    if need_target:
-        dp = log_softmax(x, 1) * (-(1.0 - eps))
-        grad_target = (dp * w if w is not None else dp) * scale
+            grad_target *= ctx.w
+        grad_target *= g_classes
     return grad_x, grad_target
 
 
@@ -230,7 +215,7 @@ class BinaryCrossEntropy(Op):
     def forward(ctx, x, y):
         xp = array_module_of(x)
         ctx.save_for_backward(x, y)
-        return -(y * _clamped_log(x, xp) + (1 - y) * _clamped_log(1 - x, xp))
+        return -(y * _clamped_log(xp, x) + (1 - y) * _clamped_log(xp, 1 - x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -239,20 +224,15 @@ class BinaryCrossEntropy(Op):
         grad_x = grad * (x - y) / clamp(x * (1 - x), min=1e-12) if need_x else None
         grad_y = None
         if need_y:
-            grad_y = grad * (_clamped_log_tensor(1 - x) - _clamped_log_tensor(x))
+            grad_y = grad * (_clamped_log(tensor_math, 1 - x) - _clamped_log(tensor_math, x))
         return grad_x, grad_y
 
 
-def _clamped_log_tensor(v: Tensor) -> Tensor:
-    """max(log v, -100) from differentiable ops, never evaluating log(0)."""
+def _clamped_log(xp, v):
+    """max(log v, -100), and -100 at v = 0 without taking log(0): arrays with their array module,
+    Tensors (differentiably) with ``tensor_math``."""
     positive = v > 0
-    return where(positive, clamp(log(where(positive, v, 1.0)), min=-100.0), -100.0)
-
-
-def _clamped_log(v, xp):
-    """max(log v, -100), and -100 at v = 0 without taking log(0)."""
-    positive = v > 0
-    return xp.where(positive, xp.maximum(xp.log(xp.where(positive, v, 1)), -100), -100).astype(v.dtype, copy=False)
+    return xp.where(positive, xp.maximum(xp.log(xp.where(positive, v, 1.0)), -100.0), -100.0)
 
 
 def binary_cross_entropy_pointwise(x: Tensor, y: Tensor) -> Tensor:

@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 from ..backend import array_module_of
 from ..kernels import use_fused
 from ..kernels.adam import fused_adam_update_
-from .optimizer import Optimizer, adam_moments_, as_float, check_betas, check_kernel_flags, check_non_negative
+from .optimizer import Optimizer, as_float, check_betas, check_kernel_flags, check_non_negative
 
 __all__ = ["Adam", "AdamW"]
 
@@ -69,13 +69,8 @@ class Adam(Optimizer):
                                        decoupled=decoupled, maximize=maximize, step=step)
                     p._bump_version()
                     continue
-                if weight_decay != 0 and decoupled:
-                    param *= 1.0 - lr * weight_decay
-                g = self._effective_grad(param, grad, 0.0 if decoupled else weight_decay, maximize)
-
-                exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                work = self._scratch(param, 0)
-                adam_moments_(exp_avg, exp_avg_sq, g, beta1, beta2, work)
+                _, exp_avg, exp_avg_sq, work = self._adam_moments(param, grad, state, lr, beta1, beta2,
+                                                                   weight_decay, decoupled, maximize)
 
                 bias_correction1 = 1.0 - beta1**step
                 bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backend import array_module_of
-from .optimizer import Optimizer, adam_moments_, as_float, check_betas, check_kernel_flags, check_non_negative
+from .optimizer import Optimizer, as_float, check_betas, check_kernel_flags, check_non_negative
 from .scalar_state import scalar_state
 
 __all__ = ["NAdam"]
@@ -72,20 +72,14 @@ class NAdam(Optimizer):
                     group, zeros=("exp_avg", "exp_avg_sq"), initial={"mu_product": lambda p: scalar_state(1.0)}):
                 xp = array_module_of(param)
                 step = state["step"]
-                if weight_decay != 0 and decoupled:
-                    param *= 1.0 - lr * weight_decay
-                g = self._effective_grad(param, grad, 0.0 if decoupled else weight_decay, maximize)
-
+                g, exp_avg, exp_avg_sq, work = self._adam_moments(param, grad, state, lr, beta1, beta2,
+                                                                   weight_decay, decoupled, maximize)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
                 mu_product = state["mu_product"]._data
                 mu_product *= mu  # rounded to the state's dtype, as PyTorch's in-place update is
                 mu_product = float(mu_product)
                 mu_product_next = mu_product * mu_next
-
-                exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                work = self._scratch(param, 0)
-                adam_moments_(exp_avg, exp_avg_sq, g, beta1, beta2, work)
 
                 denom = xp.divide(exp_avg_sq, 1.0 - beta2**step, out=self._scratch(param, 2))
                 xp.sqrt(denom, out=denom)

@@ -232,6 +232,27 @@ class Optimizer:
             return xp.negative(grad, out=self._scratch(param, 1))
         return grad
 
+    def _adam_moments(self, param, grad, state, lr: float, beta1: float, beta2: float, weight_decay: float,
+                      decoupled: bool, maximize: bool):
+        """The Adam family's common first half of a step (Adam, AdamW, NAdam, RAdam), in place.
+
+        Weight decay: decoupled p <- p (1 - lr lambda), or lambda p added to g. Then the running
+        moments m <- beta1 m + (1 - beta1) g (by ``lerp_``, as PyTorch rounds it) and
+        v <- beta2 v + (1 - beta2) g^2. Returns g (the decayed gradient), m, v (the state's arrays)
+        and a work buffer free for the rest of the step.
+        """
+        if weight_decay != 0 and decoupled:
+            param *= 1.0 - lr * weight_decay
+        g = self._effective_grad(param, grad, 0.0 if decoupled else weight_decay, maximize)
+        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        work = self._scratch(param, 0)
+        lerp_(exp_avg, g, 1.0 - beta1, work)
+        exp_avg_sq *= beta2
+        squared = backend.array_module_of(g).multiply(g, g, out=work)
+        squared *= 1.0 - beta2
+        exp_avg_sq += squared
+        return g, exp_avg, exp_avg_sq, work
+
     @staticmethod
     def _zeros_state(p: Tensor, fill: float = 0.0) -> Tensor:
         """A state tensor with the parameter's shape, dtype and device."""
@@ -350,13 +371,3 @@ def lerp_(start, end, weight: float, work):
         difference *= 1.0 - weight
         xp.subtract(end, difference, out=start)
     return start
-
-
-def adam_moments_(exp_avg, exp_avg_sq, g, beta1: float, beta2: float, work) -> None:
-    """Adam's running moments, in place: m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2
-    (m by ``lerp_``, as PyTorch rounds it). Shared by Adam, AdamW, NAdam and RAdam."""
-    lerp_(exp_avg, g, 1.0 - beta1, work)
-    exp_avg_sq *= beta2
-    squared = backend.array_module_of(g).multiply(g, g, out=work)
-    squared *= 1.0 - beta2
-    exp_avg_sq += squared

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ..backend import array_module_of
-from .optimizer import Optimizer, adam_moments_, as_float, check_betas, check_kernel_flags, check_non_negative
+from .optimizer import Optimizer, as_float, check_betas, check_kernel_flags, check_non_negative
 
 __all__ = ["RAdam"]
 
@@ -68,13 +68,8 @@ class RAdam(Optimizer):
             for p, param, grad, state in self._params_with_grad(group, zeros=("exp_avg", "exp_avg_sq")):
                 xp = array_module_of(param)
                 step = state["step"]
-                if weight_decay != 0 and decoupled:
-                    param *= 1.0 - lr * weight_decay
-                g = self._effective_grad(param, grad, 0.0 if decoupled else weight_decay, maximize)
-
-                exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                work = self._scratch(param, 0)
-                adam_moments_(exp_avg, exp_avg_sq, g, beta1, beta2, work)
+                _, exp_avg, exp_avg_sq, work = self._adam_moments(param, grad, state, lr, beta1, beta2,
+                                                                   weight_decay, decoupled, maximize)
 
                 bias_correction1 = 1.0 - beta1**step
                 bias_correction2 = 1.0 - beta2**step

@@ -18,9 +18,8 @@ exactly its quantized base and training moves only A and B (r (in + out) numbers
 """
 from __future__ import annotations
 
-from ..nn.dropout import Dropout
-from ..nn.linear import Identity, Linear
-from ..nn.lora_layers import check_lora_hyperparameters, new_lora_adapter
+from ..nn.linear import Linear
+from ..nn.lora_layers import LoRALayer
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..ops.linear import DequantizeLinear
@@ -108,7 +107,7 @@ class QuantizedLinear(Module):
                 f"format={self.format!r}, block_size={self.block_size}{dq}")
 
 
-class QLoRALinear(Module):
+class QLoRALinear(LoRALayer):
     """A frozen QuantizedLinear plus trainable LoRA adapters: ``nn.LoRALinear`` on a quantized base.
 
     base: the QuantizedLinear (its bias is frozen here);  lora_A: (r, in);  lora_B: (out, r);
@@ -125,21 +124,11 @@ class QLoRALinear(Module):
         if not isinstance(base, QuantizedLinear):
             raise TypeError(f"QLoRALinear: expected a QuantizedLinear base layer, got {type(base).__name__} "
                             "(use QLoRALinear.from_linear(linear, ...) to quantize an nn.Linear)")
-        check_lora_hyperparameters(r, lora_alpha, lora_dropout)   # nn.LoRALinear's rules and messages
-        super().__init__()
-        self.base = base
-        base.requires_grad_(False)
-        self.in_features, self.out_features = base.in_features, base.out_features
-        self.r, self.lora_alpha, self.scaling = r, lora_alpha, lora_alpha / r
-        self.lora_dropout = Dropout(lora_dropout) if lora_dropout > 0 else Identity()
-        # A kaiming-uniform, B zeros, in the dtype and on the device of the scales (of the dequantized weight)
+        # A and B in the dtype and on the device of the scales (of the dequantized weight)
         q = base.qweight
         like = q.scales if q.scales is not None else q.scale_scales
-        self.lora_A, self.lora_B = new_lora_adapter(r, self.in_features, self.out_features, like)
-
-    def delta_weight(self) -> Tensor:
-        """delta_W = scaling * B A: (out_features, in_features), rank <= r (as nn.LoRALinear's)."""
-        return (self.lora_B @ self.lora_A) * self.scaling
+        super().__init__(base, base.in_features, base.out_features, r, lora_alpha, lora_dropout, like)
+        self.in_features, self.out_features = base.in_features, base.out_features
 
     @classmethod
     def from_linear(cls, linear: Linear, r: int = 8, lora_alpha: float = 16, lora_dropout: float = 0.0,
@@ -149,8 +138,7 @@ class QLoRALinear(Module):
         return cls(base, r=r, lora_alpha=lora_alpha, lora_dropout=lora_dropout)
 
     def forward(self, input: Tensor) -> Tensor:
-        update = (self.lora_dropout(input) @ self.lora_A.T) @ self.lora_B.T
-        return self.base(input) + update * self.scaling
+        return self.base(input) + self.low_rank_update(input)
 
     def extra_repr(self) -> str:
         return f"r={self.r}, lora_alpha={self.lora_alpha}"

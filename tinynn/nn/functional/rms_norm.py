@@ -2,7 +2,7 @@
 
     y = x / sqrt(mean(x^2 over the normalized dims) + eps) * weight
 
-The op (forward, backward and the derivation) is ``tinynn/ops/rms_norm.py``; this file checks the
+The op (forward, backward and the derivation) is ``RMSNormalize`` in ``tinynn/ops/normalization.py``; this file checks the
 arguments and picks the precision.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...dtypes import finfo
-from ...ops.rms_norm import RMSNormalize
+from ...ops.normalization import RMSNormalize
 from ...tensor import Tensor
 
 __all__ = ["rms_norm"]
