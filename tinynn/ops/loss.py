@@ -68,6 +68,7 @@ class CrossEntropy(Op):
             loss = -(q * logp).sum(axis=1)
             denominator = loss.size
             ctx.q, ctx.logp = q, logp
+            ctx.key = ctx.valid = ctx.w_t = None   # class indices only
         else:  # only logp at the targets (and its weighted sum when smoothing) is needed
             valid = target != ignore_index
             key = _class_key(xp.where(valid, target, 0), xp)  # ignored positions read class 0...
@@ -97,12 +98,16 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad):
         x, target = ctx.saved_tensors
-        if isinstance(x, Tensor):  # a graph of this backward: softmax, logp and q as functions of x and p
+        if isinstance(x, Tensor):  # a graph of this backward: softmax, logp and q as functions of x and p,
+            # the constants kept by forward as Tensors too
+            w, w_t, valid = (None if a is None else Tensor._make(a) for a in (ctx.w, ctx.w_t, ctx.valid))
+            key = None if ctx.key is None else tuple(Tensor._make(k) for k in ctx.key)
             probs, logp = softmax(x, 1), log_softmax(x, 1)
-            q = _target_weights(target, ctx.w, ctx.eps, x.shape[1]) if ctx.probabilities else None
+            q = _target_weights(target, w, ctx.eps, x.shape[1]) if ctx.probabilities else None
         else:  # raw arrays: the ones forward kept (so backward needs no exp)
+            w, w_t, valid, key = ctx.w, ctx.w_t, ctx.valid, ctx.key
             probs, logp, q = ctx.softmax, ctx.logp, ctx.q
-        return _cross_entropy_grads(ctx, grad, probs, logp, q)
+        return _cross_entropy_grads(ctx, grad, probs, logp, q, w, w_t, valid, key)
 
 
 def _target_weights(target, w, eps: float, c: int):
@@ -134,9 +139,11 @@ def _position_grad(ctx, g):
     return g
 
 
-def _cross_entropy_grads(ctx, g, probs, logp, q):
+def _cross_entropy_grads(ctx, g, probs, logp, q, w, w_t, valid, key):
     """dL/dx = (softmax * Q - q) g_pos and dL/dp = -(1 - eps) w logp g_pos (the module docstring),
-    the same lines for raw arrays and Tensors; ``q`` is given for probability targets.
+    the same lines for raw arrays and Tensors. ``q``: the target weights (probability targets);
+    ``w``: the class weights (or None); for class indices ``w_t`` (each target's weight), ``valid``
+    (not ignored) and ``key`` (each position's target class, ``_class_key``).
 
     For class indices q is never formed: it is (1 - eps) w_t at each position's target class,
     subtracted there, plus eps / C w everywhere (label smoothing). One full-size new array.
@@ -153,20 +160,20 @@ def _cross_entropy_grads(ctx, g, probs, logp, q):
             grad_x = probs * q.sum(1)[expand]
             grad_x -= q
         else:
-            w_t = ctx.w_t * g_pos
+            w_t = g_pos * w_t
             total_w = c if ctx.w is None else float(ctx.w.sum())
             coef = (1.0 - eps) * w_t  # Q = (1 - eps) w_t + eps / C * sum(w) at each position
             if eps:
-                smooth = (eps / c) * (ctx.valid * g_pos)
+                smooth = (eps / c) * (g_pos * valid)
                 coef = coef + smooth * total_w
             grad_x = probs * coef[expand]
-            grad_x[ctx.key] -= (1.0 - eps) * w_t
+            grad_x[key] -= (1.0 - eps) * w_t
             if eps:
-                grad_x -= smooth[expand] * (ctx.w if ctx.w is not None else 1.0)
+                grad_x -= smooth[expand] * (w if w is not None else 1.0)
     if need_target:
         grad_target = logp * (-(1.0 - eps))
-        if ctx.w is not None:
-            grad_target *= ctx.w
+        if w is not None:
+            grad_target *= w
         grad_target *= g_classes
     return grad_x, grad_target
 
