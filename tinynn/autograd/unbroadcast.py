@@ -36,14 +36,15 @@ class SumToShape(Op):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
-        return _sum_to_shape_array(x, shape)
+        return sum_to_shape_array(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
         return Expand.apply(grad, ctx.input_shape)
 
 
-def _sum_to_shape_array(x, shape):
+def sum_to_shape_array(x, shape):
+    """``sum_to_shape`` on a raw array (no graph): sum over the dims that broadcasting added or stretched."""
     lead = x.ndim - len(shape)
     if lead < 0:
         raise ValueError(f"cannot sum shape {x.shape} to {shape}")

@@ -58,8 +58,8 @@ class LoRALayer(Module):
     changes nothing;  lora_dropout acts on the adapter's input only (training mode).
     """
 
-    def __init__(self, base: Module, in_features: int, out_features: int, r: int, lora_alpha: float,
-                 lora_dropout: float, like: Tensor) -> None:
+    def __init__(self, base: Module, r: int, lora_alpha: float, lora_dropout: float, like: Tensor) -> None:
+        """``base`` has ``in_features`` and ``out_features``; A and B take ``like``'s dtype and device."""
         check_lora_hyperparameters(r, lora_alpha, lora_dropout)
         super().__init__()
         self.base = base
@@ -67,7 +67,15 @@ class LoRALayer(Module):
         self.r, self.lora_alpha = r, lora_alpha
         self.scaling = lora_alpha / r
         self.lora_dropout = Dropout(lora_dropout) if lora_dropout > 0 else Identity()
-        self.lora_A, self.lora_B = new_lora_adapter(r, in_features, out_features, like)
+        self.lora_A, self.lora_B = new_lora_adapter(r, base.in_features, base.out_features, like)
+
+    @property
+    def in_features(self) -> int:
+        return self.base.in_features
+
+    @property
+    def out_features(self) -> int:
+        return self.base.out_features
 
     def delta_weight(self) -> Tensor:
         """delta_W = scaling * B A: (out_features, in_features), rank <= r."""
@@ -97,16 +105,8 @@ class LoRALinear(LoRALayer):
     def __init__(self, base: Linear, r: int = 8, lora_alpha: float = 16, lora_dropout: float = 0.0) -> None:
         if not isinstance(base, Linear):
             raise TypeError(f"LoRALinear wraps an nn.Linear, got {type(base).__name__}")
-        super().__init__(base, base.in_features, base.out_features, r, lora_alpha, lora_dropout, base.weight)
+        super().__init__(base, r, lora_alpha, lora_dropout, base.weight)
         self.merged = False
-
-    @property
-    def in_features(self) -> int:
-        return self.base.in_features
-
-    @property
-    def out_features(self) -> int:
-        return self.base.out_features
 
     def forward(self, input: Tensor) -> Tensor:
         out = self.base(input)

@@ -111,7 +111,8 @@ class CrossEntropy(Op):
 
 
 def _target_weights(target, w, eps: float, c: int):
-    """q = w ((1 - eps) p + eps / C) for probability targets p (arrays or Tensors; w: None or an array)."""
+    """q = w ((1 - eps) p + eps / C) for probability targets p: arrays, or Tensors with w a Tensor
+    (w may be None)."""
     q = target * (1.0 - eps) + eps / c if eps else target
     return q * w if w is not None else q
 

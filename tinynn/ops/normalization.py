@@ -50,7 +50,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Op
-from ..autograd.unbroadcast import sum_to_shape
+from ..autograd.unbroadcast import sum_to_shape, sum_to_shape_array
 from ..backend import array_module_of
 from ..kernels import use_fused
 from ..kernels.layer_norm import layer_norm_backward as fused_layer_norm_backward
@@ -77,10 +77,11 @@ class Normalize(Op):
             y, mean, var, rstd = _fused_forward(ctx, x, weight, bias, axes, eps)
         else:
             y, mean, var, rstd = _standardize(x, axes, eps, stats)
+            xp = array_module_of(x)
             if weight is not None:
-                y = _into_first(array_module_of(x).multiply, y, weight)
+                y = _into_first(xp.multiply, y, weight)
             if bias is not None:
-                y = _into_first(array_module_of(x).add, y, bias)
+                y = _into_first(xp.add, y, bias)
         ctx.axes, ctx.eps, ctx.from_x = axes, eps, stats is None
         ctx.mean, ctx.rstd = mean, rstd
         ctx.bias_shape = None if bias is None else bias.shape
@@ -212,12 +213,10 @@ def _sum_to(a, shape: tuple):
     """
     if isinstance(a, Tensor):
         return sum_to_shape(a, shape)
-    lead = a.ndim - len(shape)
-    if tuple(a.shape[lead:]) == tuple(shape):
+    if tuple(a.shape[a.ndim - len(shape):]) == tuple(shape):
         n = math.prod(shape)
         return (array_module_of(a).ones(a.size // n, dtype=a.dtype) @ a.reshape(-1, n)).reshape(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
-    return a.sum(axis=axes).reshape(shape)
+    return sum_to_shape_array(a, shape)
 
 
 def _is_layer_norm(x, weight, bias, axes) -> bool:

@@ -127,8 +127,7 @@ class QLoRALinear(LoRALayer):
         # A and B in the dtype and on the device of the scales (of the dequantized weight)
         q = base.qweight
         like = q.scales if q.scales is not None else q.scale_scales
-        super().__init__(base, base.in_features, base.out_features, r, lora_alpha, lora_dropout, like)
-        self.in_features, self.out_features = base.in_features, base.out_features
+        super().__init__(base, r, lora_alpha, lora_dropout, like)
 
     @classmethod
     def from_linear(cls, linear: Linear, r: int = 8, lora_alpha: float = 16, lora_dropout: float = 0.0,
